@@ -1,0 +1,69 @@
+/* cli.h - what the icarc subcommands share: exit codes, messages, keys, archive opening. */
+#ifndef ICARC_CLI_H
+#define ICARC_CLI_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "icarc.h"
+
+/* Exit codes of every subcommand (documented in icarc.1 and README). */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_DIFFERENT = 1, /* diff: the inputs differ */
+	EXIT_USAGE = 2,     /* bad command line */
+	EXIT_IO = 3,        /* a file could not be read or written */
+	EXIT_CORRUPT = 4,   /* the archive or input is damaged, truncated, or not an archive */
+	EXIT_KEY = 5,       /* no key opens the archive, or authentication failed */
+	EXIT_NETWORK = 6,   /* the IC could not be reached, or kept failing */
+	EXIT_REMOTE = 7,    /* the IC or the canister refused the request */
+	EXIT_INTERNAL = 70  /* a bug (EX_SOFTWARE) */
+};
+
+#define ICARC_COMMAND(name, fn, summary) int fn(int argc, char **argv);
+#include "commands.def"
+#undef ICARC_COMMAND
+
+extern const char *cli_progname; /* "icarc CMD", for messages */
+
+/* Messages to stderr, prefixed with "icarc CMD: ". */
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Print the message and return `code` (for `return cli_fail(EXIT_IO, ...)`). */
+int cli_fail(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* The exit code for a libicarc status. */
+int cli_exit_for(int status);
+
+/* Parse a size with an optional K/M/G/Ki/Mi/Gi suffix (binary multiples). 0 ok, -1 bad. */
+int cli_parse_size(const char *s, uint64_t *out);
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/* Keys given on the command line: identity files (-i) and a passphrase file. */
+struct cli_keys {
+	const char *identity_files[16];
+	size_t n_identities;
+	const char *passphrase_file; /* "-" is not allowed: stdin may carry the archive */
+	int ask_passphrase;          /* read one from the terminal when nothing else is given */
+};
+/* Give the keys to a reader or an archive handle. Returns an exit code (EXIT_OK on success). */
+int cli_keys_apply_reader(const struct cli_keys *k, struct icarc_reader *r);
+int cli_keys_apply_archive(const struct cli_keys *k, struct icarc_archive *a);
+/* Read a passphrase: from `file` (first line, without the newline) or, if NULL, from the
+ * terminal (twice when `confirm`). The buffer is sodium_malloc'd: free it with cli_secret_free. */
+int cli_read_passphrase(const char *file, int confirm, char **pass, size_t *len);
+void cli_secret_free(char *secret, size_t len);
+
+/* Open a seekable archive (a regular file) with the keys. Returns an exit code; on success
+ * *out is the handle and *fd_out its file descriptor (close both). */
+int cli_open_archive(const char *path, const struct cli_keys *k, struct icarc_archive **out, int *fd_out);
+
+/* Write all of buf to fd (retrying short writes and EINTR). 0 ok, -1 error (errno). */
+int cli_write_all(int fd, const void *buf, size_t len);
+
+/* JSON output helpers (strings escaped per RFC 8259; invalid UTF-8 as \ufffd). */
+void cli_json_string(FILE *f, const char *s, size_t len);
+#endif
