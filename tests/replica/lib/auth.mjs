@@ -1,0 +1,89 @@
+// Envelope authentication as the replica's ingress validator does it: sender vs public key, signature
+// (Ed25519; ECDSA secp256k1 with high-S accepted; ECDSA P-256), delegation chains.
+// Domain separators and key formats: ../shared/docs/ic-protocol.md §2.2, §3.2.
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { p256 } from '@noble/curves/nist.js';
+import { hex, unhex, utf8, concat, sha256, bytesEqual, selfAuthenticating, principalText, hashOfMap, toBig } from './util.mjs';
+
+const ED25519_PREFIX = unhex('302a300506032b6570032100');
+const SECP256K1_PREFIX = unhex('3056301006072a8648ce3d020106052b8104000a034200');
+const P256_PREFIX = unhex('3059301306072a8648ce3d020106082a8648ce3d030107034200');
+const REQUEST_SEP = concat(new Uint8Array([10]), utf8('ic-request'));
+const DELEGATION_SEP = concat(new Uint8Array([26]), utf8('ic-request-auth-delegation'));
+
+const startsWith = (b, p) => b.length > p.length && bytesEqual(b.subarray(0, p.length), p);
+
+export class AuthError extends Error {}
+
+// Verify `sig` over `msg` with a DER public key; throws AuthError with the replica's wording.
+export function verifySig(der, msg, sig) {
+  if (der.length === 44 && startsWith(der, ED25519_PREFIX)) {
+    let ok = false;
+    try {
+      ok = sig.length === 64 && nodeVerify(null, msg, createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }), sig);
+    } catch { ok = false; }
+    if (!ok) throw new AuthError(`Invalid signature: Invalid basic signature: Ed25519 signature could not be verified: public key ${hex(der.subarray(12))}, signature ${hex(sig)}`);
+    return;
+  }
+  const ecdsa = der.length === 88 && startsWith(der, SECP256K1_PREFIX) ? ['secp256k1', secp256k1]
+    : der.length === 91 && startsWith(der, P256_PREFIX) ? ['P-256', p256] : null;
+  if (ecdsa) {
+    const [name, curve] = ecdsa;
+    const point = der.subarray(der.length - 65);
+    let ok = false;
+    try {
+      // lowS: false — the replica verifies "with malleability" (high-S accepted).
+      ok = sig.length === 64 && point[0] === 4 && curve.verify(sig, sha256(msg), point, { prehash: false, lowS: false, format: 'compact' });
+    } catch { ok = false; }
+    if (!ok) throw new AuthError(`Invalid signature: Invalid basic signature: ECDSA ${name} signature could not be verified: public key ${hex(der)}, signature ${hex(sig)}`);
+    return;
+  }
+  throw new AuthError(`Invalid signature: Invalid basic signature: Unsupported public key algorithm for key ${hex(der)}`);
+}
+
+// env: decoded envelope; rid: request id; opts: { now (ns bigint), target (canister id bytes or null) }.
+export function authenticate(env, rid, opts) {
+  const c = env.content;
+  const sender = c.sender;
+  const anonymous = sender.length === 1 && sender[0] === 4;
+  if (anonymous) {
+    if (env.sender_pubkey !== undefined || env.sender_sig !== undefined || env.sender_delegation !== undefined) {
+      throw new AuthError('Anonymous request must not carry a public key, signature or delegation.');
+    }
+    return;
+  }
+  const pub = env.sender_pubkey, sig = env.sender_sig;
+  if (!(pub instanceof Uint8Array) || !(sig instanceof Uint8Array)) {
+    throw new AuthError(`Missing signature from user: ${principalText(sender)}`);
+  }
+  if (!bytesEqual(selfAuthenticating(pub), sender)) {
+    throw new AuthError(`The user id ${principalText(sender)} does not match the public key ${hex(pub)}`);
+  }
+  let key = pub;
+  const dels = env.sender_delegation ?? [];
+  if (!Array.isArray(dels)) throw new AuthError('Invalid delegation: sender_delegation is not an array');
+  if (dels.length > 20) throw new AuthError(`Invalid delegation: Chain of delegations is too long: got ${dels.length} delegations, but at most 20 are allowed`);
+  const seen = new Set([hex(pub)]);
+  for (const sd of dels) {
+    const d = sd?.delegation;
+    if (!d || !(d.pubkey instanceof Uint8Array)) throw new AuthError('Invalid delegation: malformed delegation');
+    try {
+      verifySig(key, concat(DELEGATION_SEP, hashOfMap(d)), sd.signature);
+    } catch (e) { throw new AuthError(`Invalid delegation: ${e.message}`); }
+    if (toBig(d.expiration) < opts.now) throw new AuthError(`Invalid delegation expiry: delegation expired at ${d.expiration}`);
+    if (d.targets !== undefined && opts.target) {
+      if (d.targets.length > 1000) throw new AuthError('Invalid delegation: too many targets');
+      if (!d.targets.some((t) => bytesEqual(t, opts.target))) {
+        throw new AuthError(`Invalid delegation: Canister ${principalText(opts.target)} is not one of the delegation targets.`);
+      }
+    }
+    if (d.permissions === 'queries' && opts.kind === 'call') {
+      throw new AuthError('Invalid delegation: the delegation only permits queries');
+    }
+    if (seen.has(hex(d.pubkey))) throw new AuthError('Invalid delegation: delegation chain has a cycle');
+    seen.add(hex(d.pubkey));
+    key = d.pubkey;
+  }
+  verifySig(key, concat(REQUEST_SEP, rid), sig);
+}

@@ -1,0 +1,81 @@
+// Certified state: a labeled tree, its witness for the requested paths, the root hash and the BLS
+// signature. Layout and hashing: SPEC certification.md (../shared/docs/ic-protocol.md §5).
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import * as cbor from '@dfinity/cbor';
+import { sha256, utf8, concat, compareBytes, unhex } from './util.mjs';
+
+const ds = (s) => concat(new Uint8Array([s.length]), utf8(s));
+const D_EMPTY = ds('ic-hashtree-empty');
+const D_FORK = ds('ic-hashtree-fork');
+const D_LABELED = ds('ic-hashtree-labeled');
+const D_LEAF = ds('ic-hashtree-leaf');
+export const STATE_ROOT_SEP = ds('ic-state-root');
+export const BLS_DER_PREFIX = unhex('308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100');
+
+const toLabel = (l) => (typeof l === 'string' ? utf8(l) : l);
+
+// A state node is { leaf: Uint8Array } or { entries: [[label, node], ...] } (sorted on construction).
+export const leaf = (v) => ({ leaf: typeof v === 'string' ? utf8(v) : v });
+export function node(entries) {
+  const e = entries.filter((x) => x && x[1]).map(([l, n]) => [toLabel(l), n]);
+  e.sort((a, b) => compareBytes(a[0], b[0]));
+  return { entries: e };
+}
+
+// Hash tree (CBOR arrays) from a state node, keeping only what the paths need.
+// Paths: arrays of labels (Uint8Array). A path that ends at a node keeps its whole subtree.
+export function witness(n, paths) {
+  if (paths.some((p) => p.length === 0)) return full(n);
+  if (n.leaf) return [4, hashOf(n)];
+  const items = n.entries.map(([label, child]) => {
+    const sub = paths.filter((p) => compareBytes(p[0], label) === 0).map((p) => p.slice(1));
+    return [2, label, sub.length ? witness(child, sub) : [4, hashOf(child)]];
+  });
+  return forks(items);
+}
+export function full(n) {
+  if (n.leaf) return [3, n.leaf];
+  return forks(n.entries.map(([label, child]) => [2, label, full(child)]));
+}
+function forks(items) {
+  if (items.length === 0) return [0];
+  if (items.length === 1) return items[0];
+  const mid = Math.ceil(items.length / 2);
+  return [1, forks(items.slice(0, mid)), forks(items.slice(mid))];
+}
+const hashCache = new WeakMap();
+function hashOf(n) {
+  let h = hashCache.get(n);
+  if (!h) { h = reconstruct(full(n)); hashCache.set(n, h); }
+  return h;
+}
+export function reconstruct(t) {
+  switch (t[0]) {
+    case 0: return sha256(D_EMPTY);
+    case 1: return sha256(D_FORK, reconstruct(t[1]), reconstruct(t[2]));
+    case 2: return sha256(D_LABELED, t[1], reconstruct(t[2]));
+    case 3: return sha256(D_LEAF, t[1]);
+    case 4: return t[1];
+    default: throw new Error('bad hash tree');
+  }
+}
+
+export class Signer {
+  constructor(sk) {
+    this.sk = sk;
+    this.pk = bls12_381.shortSignatures.getPublicKey(sk).toBytes(true);
+    this.der = concat(BLS_DER_PREFIX, this.pk);
+  }
+  signRoot(root) {
+    const msg = bls12_381.shortSignatures.hash(concat(STATE_ROOT_SEP, root));
+    return bls12_381.shortSignatures.sign(msg, this.sk).toBytes(true);
+  }
+  // opts.evil: 'bad-signature' signs something else.
+  certificate(tree, opts = {}) {
+    let root = reconstruct(tree);
+    if (opts.evil === 'bad-signature') root = sha256(root);
+    const signature = this.signRoot(root);
+    return cbor.encodeWithSelfDescribedTag({ tree, signature });
+  }
+}
+export const randomBlsKey = () => bls12_381.utils.randomSecretKey();

@@ -1,0 +1,464 @@
+// The HTTP front end: /api/v2/status, query (v2, v3), call (v2, v3, v4), read_state (v2, v3; canister and
+// subnet), with the replica's checks and status codes (../shared/docs/ic-protocol.md §1, §4), plus the
+// admin API under /_/ for tests.
+import http from 'node:http';
+import fs from 'node:fs';
+import * as cbor from '@dfinity/cbor';
+import { Principal } from '@icp-sdk/core/principal';
+import { node, leaf, witness } from './cert.mjs';
+import { Executor, reject, notFound } from './exec.mjs';
+import { argCanisterId } from './candid.mjs';
+import { authenticate, AuthError } from './auth.mjs';
+import { Faults } from './faults.mjs';
+import {
+  hex, unhex, utf8, concat, leb128, requestId, hashOfMap, principalText, isAnonymous, fmtTime, nowNs, toBig,
+  bytesEqual, compareBytes,
+} from './util.mjs';
+
+const MAX_INGRESS = 2 * 1024 * 1024;
+const MAX_BODY = 5 * 1024 * 1024;
+const MAX_TTL_NS = 300n * 1000000000n;
+const DRIFT_NS = 30n * 1000000000n;
+const STALE_NS = 600n * 1000000000n;
+const RESPONSE_SEP = concat(new Uint8Array([11]), utf8('ic-response'));
+// This subnet hosts every canister id: one range over all 10-byte ...0101 ids.
+export const RANGE_START = unhex('00000000000000000101');
+export const RANGE_END = unhex('ffffffffffffffff0101');
+
+class HttpError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+export class Replica {
+  constructor(state, opts = {}) {
+    this.state = state;
+    this.faults = new Faults();
+    if (opts.faults) this.faults.set(opts.faults);
+    this.counters = { requests: {}, status: {}, faults: {}, stable_reads: 0, stable_read_bytes: 0, snapshot_read_bytes: 0, management: {}, mutations: 0 };
+    this.exec = new Executor(state, this.counters);
+    this.requests = new Map(); // request id hex -> { sender, result, time }
+    this.height = 1;
+  }
+
+  listen(port, host = '127.0.0.1') {
+    this.server = http.createServer({ keepAliveTimeout: 60000, requestTimeout: 0 }, (req, res) => {
+      this.#handle(req, res).catch((e) => {
+        if (!res.headersSent) { res.writeHead(500); res.end(`Internal error: ${e.message}`); }
+        else res.destroy();
+        process.stderr.write(`replica: internal error: ${e.stack}\n`);
+      });
+    });
+    return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
+  }
+  close() { return new Promise((r) => this.server.close(r)); }
+
+  #count(group, key) { this.counters[group][key] = (this.counters[group][key] ?? 0) + 1; }
+
+  async #readBody(req) {
+    const chunks = [];
+    let n = 0;
+    for await (const c of req) {
+      n += c.length;
+      if (n > MAX_BODY) throw new HttpError(413, `Request body is too large: more than ${MAX_BODY} bytes.`);
+      chunks.push(c);
+    }
+    const b = Buffer.concat(chunks);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
+
+  async #handle(req, res) {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname.startsWith('/_/')) return this.#admin(req, res, url);
+    const m = url.pathname.match(/^\/api\/v(\d)\/(canister|subnet)\/([^/]+)\/(call|query|read_state)$/);
+    const endpoint = url.pathname === '/api/v2/status' ? 'status' : m ? m[4] : 'other';
+    this.#count('requests', m ? `v${m[1]} ${m[2]} ${m[4]}` : url.pathname);
+    let body;
+    let out;
+    try {
+      body = req.method === 'POST' ? await this.#readBody(req) : new Uint8Array(0);
+      const delay = this.faults.delayMs(endpoint);
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      const f = this.faults.pick(endpoint);
+      if (f) {
+        this.#count('faults', f.status ? String(f.status) : f.reset ? 'reset' : 'cut');
+        if (f.reset) { req.socket.resetAndDestroy ? req.socket.resetAndDestroy() : req.socket.destroy(); return; }
+        if (f.status) {
+          const text = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service is overloaded, try again later.', 429: 'Too Many Requests' }[f.status];
+          const h = f.status === 429 || f.status === 503 ? { 'retry-after': String(this.faults.cfg.retry_after ?? 1) } : {};
+          return this.#send(res, f.status, text, h, endpoint);
+        }
+        if (f.cut) out = { cut: true };
+      }
+      let r;
+      if (endpoint === 'status' && req.method === 'GET') r = this.#status();
+      else if (!m || req.method !== 'POST') throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
+      else r = this.#api(Number(m[1]), m[2], m[3], m[4], body, endpoint);
+      if (out?.cut) {
+        const b = Buffer.from(r.body);
+        res.writeHead(r.status, { 'content-type': 'application/cbor', 'content-length': b.length });
+        res.write(b.subarray(0, b.length >> 1));
+        setTimeout(() => res.destroy(), 5);
+        return;
+      }
+      return this.#send(res, r.status, r.body, r.cbor ? { 'content-type': 'application/cbor' } : {}, endpoint);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      this.#send(res, e.status, e.message, {}, endpoint);
+      if (e.status === 413) req.resume();
+    }
+  }
+
+  #send(res, status, body, headers, endpoint) {
+    this.#count('status', String(status));
+    const b = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.length);
+    res.writeHead(status, { ...headers, 'content-length': b.length });
+    const t = this.faults.trickle(endpoint);
+    if (!t || b.length === 0) { res.end(b); return; }
+    let o = 0;
+    const step = () => {
+      if (res.destroyed) return;
+      const part = b.subarray(o, o + t.bytes);
+      o += part.length;
+      if (o >= b.length) res.end(part);
+      else { res.write(part); setTimeout(step, t.ms); }
+    };
+    step();
+  }
+
+  now() {
+    const n = nowNs();
+    return n;
+  }
+  certTime(endpoint) { return this.faults.evil(endpoint) === 'stale-time' ? this.now() - STALE_NS : this.now(); }
+
+  #status() {
+    const body = cbor.encodeWithSelfDescribedTag({
+      ic_api_version: '0.18.0',
+      impl_source: 'https://github.com/icarc (tests/replica)',
+      impl_version: 'icarc-test-replica-0.1.0',
+      impl_revision: '0',
+      root_key: this.state.signer.der,
+      replica_health_status: 'healthy',
+      certified_height: this.height,
+    });
+    return { status: 200, body, cbor: true };
+  }
+
+  // ---- envelope checks --------------------------------------------------------------------------------
+  #envelope(kind, body) {
+    let env;
+    try {
+      env = cbor.decode(body);
+    } catch (e) {
+      throw new HttpError(400, `Could not parse body as ${kind} message: ${e.message}`);
+    }
+    const bad = (why) => new HttpError(400, `Could not parse body as ${kind} message: ${why}`);
+    if (!env || typeof env !== 'object' || Array.isArray(env) || env instanceof Uint8Array) throw bad('invalid type: expected a map');
+    const c = env.content;
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw bad('missing field `content`');
+    const rt = kind === 'read_state' ? 'read_state' : kind;
+    if (c.request_type !== rt) throw bad(`invalid value: string "${c.request_type}", expected "${rt}"`);
+    const isBytes = (x) => x instanceof Uint8Array;
+    if (!isBytes(c.sender)) throw bad('missing field `sender`');
+    if (c.sender.length > 29) throw bad('invalid sender: principal too long');
+    if (typeof c.ingress_expiry !== 'number' && typeof c.ingress_expiry !== 'bigint') throw bad('missing field `ingress_expiry`');
+    if (kind === 'read_state') {
+      if (!Array.isArray(c.paths) || !c.paths.every((p) => Array.isArray(p) && p.every(isBytes))) throw bad('missing or invalid field `paths`');
+    } else {
+      if (!isBytes(c.canister_id)) throw bad('missing field `canister_id`');
+      if (typeof c.method_name !== 'string') throw bad('missing field `method_name`');
+      if (!isBytes(c.arg)) throw bad('missing field `arg`');
+    }
+    if (c.nonce !== undefined && !isBytes(c.nonce)) throw bad('invalid type for `nonce`');
+    for (const k of ['sender_pubkey', 'sender_sig']) if (env[k] !== undefined && !isBytes(env[k])) throw bad(`invalid type for \`${k}\``);
+    return { env, content: c, rid: requestId(c) };
+  }
+
+  #validate(kind, env, content, rid, body, target) {
+    const ridText = `0x${hex(rid)}`;
+    if (kind === 'call' && body.length > MAX_INGRESS) {
+      throw new HttpError(413, `Request ${ridText} is too large. Message byte size ${body.length} is larger than the max allowed ${MAX_INGRESS}.`);
+    }
+    const now = this.now();
+    const exempt = kind !== 'call' && isAnonymous(content.sender);
+    if (!exempt) {
+      const exp = toBig(content.ingress_expiry);
+      const max = now + MAX_TTL_NS + DRIFT_NS;
+      if (exp < now || exp > max) {
+        throw new HttpError(400, `Invalid request expiry: Specified ingress_expiry not within expected range: Minimum allowed expiry: ${fmtTime(now)}, Maximum allowed expiry: ${fmtTime(max)}, Provided expiry: ${fmtTime(exp)}`);
+      }
+    }
+    if (content.nonce && content.nonce.length > 32) {
+      throw new HttpError(403, `Failed to authenticate request ${ridText} due to: Nonce in request is too big: got ${content.nonce.length} bytes, but at most 32 are allowed`);
+    }
+    if (kind === 'read_state') {
+      if (content.paths.length > 1000) throw new HttpError(403, `Failed to authenticate request ${ridText} due to: Too many paths in read state request: got ${content.paths.length} paths, but at most 1000 are allowed`);
+      const long = content.paths.find((p) => p.length > 127);
+      if (long) throw new HttpError(403, `Failed to authenticate request ${ridText} due to: Too many labels in path: got ${long.length} labels, but at most 127 are allowed`);
+    }
+    try {
+      authenticate(env, rid, { now, target, kind });
+    } catch (e) {
+      if (!(e instanceof AuthError)) throw e;
+      if (e.message.startsWith('Invalid delegation expiry')) throw new HttpError(400, e.message);
+      throw new HttpError(403, `Failed to authenticate request ${ridText} due to: ${e.message}`);
+    }
+  }
+
+  // ---- API ----------------------------------------------------------------------------------------------
+  #api(version, scope, idText, kind, body, endpoint) {
+    const valid = scope === 'canister'
+      ? { query: [2, 3], call: [2, 3, 4], read_state: [2, 3] }[kind].includes(version)
+      : kind === 'read_state' && [2, 3].includes(version);
+    if (!valid) throw new HttpError(404, `Not found: /api/v${version}/${scope}/${idText}/${kind}`);
+    let eid;
+    try { eid = Principal.fromText(idText).toUint8Array(); } catch (e) {
+      throw new HttpError(400, `Could not parse ${scope === 'canister' ? 'effective canister id' : 'effective subnet id'} '${idText}': ${e.message}`);
+    }
+    const { env, content, rid } = this.#envelope(kind, body);
+    if (scope === 'subnet') {
+      if (!bytesEqual(eid, this.state.subnetId)) throw new HttpError(404, `Subnet ${idText} not found.`);
+      this.#validate(kind, env, content, rid, body, null);
+      return this.#readState(content, rid, { subnet: eid, endpoint, version });
+    }
+    if (kind === 'read_state') {
+      this.#validate(kind, env, content, rid, body, null);
+      return this.#readState(content, rid, { canister: eid, endpoint, version });
+    }
+    // query or call: the effective canister id must match
+    const cid = content.canister_id;
+    const target = cid.length === 0 ? argCanisterId(content.arg) : cid;
+    this.#validate(kind, env, content, rid, body, cid.length ? cid : new Uint8Array(0));
+    if (!target || !bytesEqual(target, eid)) {
+      throw new HttpError(400, `Specified CanisterId ${target ? principalText(target) : '<none>'} does not match effective canister id in URL ${idText}`);
+    }
+    if (compareBytes(eid, RANGE_START) < 0 || compareBytes(eid, RANGE_END) > 0 || eid.length !== 10) {
+      throw new HttpError(400, `Canister ${idText} does not belong to any subnet.`);
+    }
+    const ctx = {
+      sender: content.sender, senderText: principalText(content.sender), canisterId: cid, ecid: eid,
+      method: content.method_name, arg: content.arg,
+    };
+    if (kind === 'query') return this.#query(ctx, rid, endpoint);
+    return this.#call(ctx, rid, version, endpoint);
+  }
+
+  #query(ctx, rid, endpoint) {
+    ctx.replicated = false;
+    const result = this.exec.run(ctx);
+    const evil = this.faults.evil(endpoint);
+    const timestamp = this.certTime(endpoint);
+    let resp;
+    if (result.reply) {
+      resp = { status: 'replied', reply: { arg: result.reply } };
+    } else {
+      resp = { status: 'rejected', reject_code: result.reject.code, reject_message: result.reject.message, error_code: result.reject.error_code };
+    }
+    const signed = { ...resp, timestamp, request_id: rid };
+    const nodeKey = evil === 'unknown-node-key' ? this.state.strangerNode : this.state.node;
+    let signature = nodeKey.sign(concat(RESPONSE_SEP, hashOfMap(signed)));
+    if (evil === 'bad-signature') { signature = new Uint8Array(signature); signature[0] ^= 1; }
+    if (evil === 'wrong-reply' && resp.reply) {
+      const arg = new Uint8Array(resp.reply.arg);
+      arg[arg.length - 1] ^= 0xff;
+      resp = { status: 'replied', reply: { arg } };
+    }
+    resp.signatures = [{ timestamp, signature, identity: nodeKey.id }];
+    this.#maybeMutate(ctx);
+    return { status: 200, body: cbor.encodeWithSelfDescribedTag(resp), cbor: true };
+  }
+
+  // "State mutated during a read": change a page of stable memory after every Nth stable_read.
+  #maybeMutate(ctx) {
+    if (ctx.method !== 'stable_read' || ctx.canisterId.length === 0) return;
+    const c = this.state.get(ctx.canisterId);
+    if (!c || !c.stableSize || !this.faults.shouldMutate()) return;
+    const pages = c.stableSize / 65536;
+    const page = Math.floor(this.faults.random() * pages);
+    const data = new Uint8Array(64);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(this.faults.random() * 256);
+    c.mem.stable_memory.write(page * 65536, data);
+    c.touchStable();
+    c.save();
+    this.counters.mutations += 1;
+  }
+
+  #call(ctx, rid, version, endpoint) {
+    ctx.replicated = true;
+    const key = hex(rid);
+    let entry = this.requests.get(key);
+    if (!entry) {
+      const refused = this.exec.ingressFilter(ctx);
+      if (refused) {
+        const r = refused.reject;
+        if (version === 2) {
+          return { status: 200, body: cbor.encodeWithSelfDescribedTag({ reject_code: r.code, reject_message: r.message, error_code: r.error_code }), cbor: true };
+        }
+        return {
+          status: 200, cbor: true,
+          body: cbor.encodeWithSelfDescribedTag({ status: 'non_replicated_rejection', reject_code: r.code, reject_message: r.message, error_code: r.error_code }),
+        };
+      }
+      const result = this.exec.run(ctx);
+      this.height += 1;
+      entry = { sender: hex(ctx.sender), result, time: this.now(), ecid: hex(ctx.ecid) };
+      this.requests.set(key, entry);
+      this.#gc();
+    }
+    if (version === 2) return { status: 202, body: new Uint8Array(0) };
+    const tree = this.#tree({ rids: [rid] }, endpoint);
+    const t = witness(tree, [[utf8('request_status'), rid], [utf8('time')]]);
+    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(endpoint) === 'bad-signature' ? 'bad-signature' : null });
+    return { status: 200, body: cbor.encodeWithSelfDescribedTag({ status: 'replied', certificate }), cbor: true };
+  }
+
+  #gc() {
+    if (this.requests.size < 10000) return;
+    const cutoff = this.now() - 2n * (MAX_TTL_NS + DRIFT_NS);
+    for (const [k, v] of this.requests) if (v.time < cutoff) this.requests.delete(k);
+  }
+
+  // The state tree, with only what the request may see: the given request statuses and canisters.
+  #tree({ rids = [], canisters = [] }, endpoint) {
+    const s = this.state;
+    const ranges = cbor.encodeWithSelfDescribedTag([[RANGE_START, RANGE_END]]);
+    const evil = this.faults.evil(endpoint);
+    const statusEntries = rids.map((rid) => {
+      const e = this.requests.get(hex(rid));
+      if (!e) return null;
+      const r = e.result;
+      let n;
+      if (r.reply) {
+        let reply = r.reply;
+        if (evil === 'wrong-reply') { reply = new Uint8Array(reply); reply[reply.length - 1] ^= 0xff; }
+        n = node([['status', leaf('replied')], ['reply', leaf(reply)]]);
+      } else {
+        n = node([['status', leaf('rejected')], ['reject_code', leaf(leb128(r.reject.code))],
+          ['reject_message', leaf(r.reject.message)], ['error_code', leaf(r.reject.error_code)]]);
+      }
+      return [rid, n];
+    });
+    const canisterEntries = canisters.map((cid) => {
+      const c = s.get(cid);
+      if (!c) return null;
+      const mh = c.moduleHash();
+      const ctl = cbor.encodeWithSelfDescribedTag(c.meta.controllers.map((p) => Principal.fromText(p).toUint8Array()));
+      return [cid, node([['controllers', leaf(ctl)], mh ? ['module_hash', leaf(mh)] : null])];
+    });
+    let time = this.now();
+    if (evil === 'stale-time') time -= STALE_NS;
+    return node([
+      ['canister', node(canisterEntries)],
+      ['canister_ranges', node([[s.subnetId, node([[RANGE_START, leaf(ranges)]])]])],
+      ['request_status', node(statusEntries)],
+      ['subnet', node([[s.subnetId, node([
+        ['canister_ranges', leaf(ranges)],
+        ['node', node([[s.node.id, node([['public_key', leaf(s.node.der)]])]])],
+        ['public_key', leaf(s.signer.der)],
+        ['type', leaf('application')],
+      ])]])],
+      ['time', leaf(leb128(time))],
+    ]);
+  }
+
+  #readState(content, rid, where) {
+    const paths = content.paths;
+    const label = (b) => Buffer.from(b).toString('latin1');
+    const rids = [];
+    const canisters = [];
+    for (const p of paths) {
+      if (p.length === 0) throw new HttpError(404, 'Invalid path requested.');
+      const head = label(p[0]);
+      if (head === 'time' && p.length === 1) continue;
+      if (head === 'subnet') continue;
+      if (head === 'canister_ranges' && p.length <= 2) continue;
+      if (where.subnet) throw new HttpError(404, 'Invalid path requested.');
+      if (head === 'request_status' && p.length >= 2) {
+        const r = p[1];
+        if (r.length !== 32) throw new HttpError(400, `Invalid request id in paths: ${hex(r)} is not 32 bytes long.`);
+        if (!rids.some((x) => bytesEqual(x, r))) rids.push(r);
+        if (rids.length > 1) throw new HttpError(400, 'Can only request a single request ID in request_status paths.');
+        const e = this.requests.get(hex(r));
+        if (e && e.sender !== hex(content.sender)) throw new HttpError(403, 'The user tries to access Request ID not signed by the caller.');
+        continue;
+      }
+      if (head === 'canister' && p.length >= 3) {
+        if (!bytesEqual(p[1], where.canister)) {
+          throw new HttpError(400, `Effective principal id in URL ${principalText(where.canister)} does not match requested principal id: ${principalText(p[1])}.`);
+        }
+        const what = label(p[2]);
+        if (what === 'module_hash' || what === 'controllers') { canisters.push(p[1]); continue; }
+        if (what === 'metadata') {
+          if (!this.state.get(p[1])?.isController(content.sender)) throw new HttpError(403, 'Request IDs must be for requests signed by the caller.');
+          canisters.push(p[1]);
+          continue;
+        }
+      }
+      throw new HttpError(404, 'Invalid path requested.');
+    }
+    const tree = this.#tree({ rids, canisters }, where.endpoint);
+    const t = witness(tree, [...paths, [utf8('time')]]);
+    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(where.endpoint) === 'bad-signature' ? 'bad-signature' : null });
+    return { status: 200, body: cbor.encodeWithSelfDescribedTag({ certificate }), cbor: true };
+  }
+
+  // ---- admin API ----------------------------------------------------------------------------------------
+  async #admin(req, res, url) {
+    const json = (status, obj) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj, (k, v) => (typeof v === 'bigint' ? String(v) : v))); };
+    try {
+      const body = req.method === 'POST' ? JSON.parse(Buffer.from(await this.#readBody(req)).toString() || '{}') : {};
+      const p = url.pathname;
+      const cm = p.match(/^\/_\/canisters\/([^/]+)(?:\/(controllers|memory|state))?$/);
+      if (p === '/_/counters' && req.method === 'GET') return json(200, this.counters);
+      if (p === '/_/info' && req.method === 'GET') {
+        return json(200, { root_key: hex(this.state.signer.der), subnet_id: principalText(this.state.subnetId), node_id: principalText(this.state.node.id), canisters: [...this.state.canisters.keys()] });
+      }
+      if (p === '/_/faults') {
+        if (req.method === 'POST') this.faults.set(body);
+        return json(200, this.faults.get());
+      }
+      if (p === '/_/canisters' && req.method === 'POST') {
+        const c = this.state.create(body);
+        if (body.writers) { c.meta.writers = body.writers; c.save(); }
+        return json(200, { id: c.text });
+      }
+      if (cm) {
+        const c = this.state.get(cm[1]);
+        if (!c) return json(404, { error: `canister ${cm[1]} not found` });
+        if (!cm[2] && req.method === 'GET') return json(200, { ...c.meta, snapshots: c.listSnapshots() });
+        if (cm[2] === 'controllers' && req.method === 'POST') {
+          c.meta.controllers = body.controllers.map((t) => Principal.fromText(t).toText());
+          c.bump(); c.save();
+          return json(200, { controllers: c.meta.controllers });
+        }
+        if (cm[2] === 'memory' && req.method === 'POST') {
+          const kind = body.kind ?? 'stable_memory';
+          if (body.offset === undefined) this.state.seedMemories(c, { [kind]: body.file });
+          else {
+            const data = body.hex !== undefined ? unhex(body.hex) : new Uint8Array(fs.readFileSync(body.file));
+            const end = Number(body.offset) + data.length;
+            const field = { stable_memory: 'stable_size', wasm_memory: 'wasm_size', wasm_module: 'module_size' }[kind];
+            if (end > c.meta[field]) {
+              const size = kind === 'wasm_module' ? end : Math.ceil(end / 65536) * 65536;
+              c.mem[kind].truncate(size);
+              c.meta[field] = size;
+            }
+            c.mem[kind].write(Number(body.offset), data);
+            c.touchStable(); c.save();
+          }
+          return json(200, { stable_size: c.meta.stable_size, wasm_size: c.meta.wasm_size, module_size: c.meta.module_size, token: c.meta.token });
+        }
+        if (cm[2] === 'state' && req.method === 'POST') {
+          for (const k of ['status', 'readers', 'writers', 'cycles']) if (body[k] !== undefined) c.meta[k] = body[k];
+          c.bump(); c.save();
+          return json(200, c.meta);
+        }
+      }
+      return json(404, { error: `no admin route ${req.method} ${p}` });
+    } catch (e) {
+      return json(400, { error: e.message });
+    }
+  }
+}
+
+export { reject, notFound };
