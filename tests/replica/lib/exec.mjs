@@ -16,7 +16,7 @@ const MAX_CHUNK = 1024 * 1024;
 
 export const reject = (code, error_code, message) => ({ reject: { code, error_code, message } });
 const canisterReject = (message) => reject(4, 'IC0406', message);
-const trapped = (id, what) => reject(5, 'IC0502', `Error from Canister ${id}: Canister trapped: ${what}`);
+const trapped = (id, what) => reject(5, 'IC0502', `Error from Canister ${id}: Canister trapped: ${what}.`);
 const payload = (message) => reject(4, 'IC0408', message);
 export const notFound = (id) => reject(3, 'IC0301', `Canister ${id} not found.`);
 const snapshotNotFound = (cid, sid) => reject(3, 'IC0305', `Could not find the snapshot ID ${sid} for canister ${cid}.`);

@@ -9,11 +9,13 @@
 //   mutate_every                      every Nth stable_read changes a random page of that canister's
 //                                     stable memory (and its token) right after answering
 //   evil                              bad-signature | stale-time | wrong-reply | unknown-node-key
+//   no_v4                             1: answer 404 on /api/v4/.../call, like a replica without v4
+//                                     (agent-js then falls back to v2 call + read_state polling)
 //   only                              comma list of endpoints the faults apply to:
 //                                     status,query,call,read_state (default: all)
 //   seed                              PRNG seed (default 1)
 export const FAULT_KEYS = ['latency_ms', 'jitter_ms', 'rate_500', 'rate_502', 'rate_503', 'rate_429', 'retry_after',
-  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed'];
+  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4'];
 const EVIL = new Set(['bad-signature', 'stale-time', 'wrong-reply', 'unknown-node-key', '']);
 
 export class Faults {

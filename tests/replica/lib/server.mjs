@@ -210,7 +210,7 @@ export class Replica {
     const valid = scope === 'canister'
       ? { query: [2, 3], call: [2, 3, 4], read_state: [2, 3] }[kind].includes(version)
       : kind === 'read_state' && [2, 3].includes(version);
-    if (!valid) throw new HttpError(404, `Not found: /api/v${version}/${scope}/${idText}/${kind}`);
+    if (!valid || (version === 4 && this.faults.cfg.no_v4)) throw new HttpError(404, `Not found: /api/v${version}/${scope}/${idText}/${kind}`);
     let eid;
     try { eid = Principal.fromText(idText).toUint8Array(); } catch (e) {
       throw new HttpError(400, `Could not parse ${scope === 'canister' ? 'effective canister id' : 'effective subnet id'} '${idText}': ${e.message}`);
