@@ -70,12 +70,29 @@ export class Signer {
     const msg = bls12_381.shortSignatures.hash(concat(STATE_ROOT_SEP, root));
     return bls12_381.shortSignatures.sign(msg, this.sk).toBytes(true);
   }
-  // opts.evil: 'bad-signature' signs something else.
+  // opts.evil: 'bad-signature' signs something else; 'wrong-reply' changes the reply leaf after signing.
   certificate(tree, opts = {}) {
     let root = reconstruct(tree);
     if (opts.evil === 'bad-signature') root = sha256(root);
     const signature = this.signRoot(root);
+    if (opts.evil === 'wrong-reply') tree = tamperReply(tree);
     return cbor.encodeWithSelfDescribedTag({ tree, signature });
   }
 }
 export const randomBlsKey = () => bls12_381.utils.randomSecretKey();
+
+// A copy of the hash tree with the last byte of every leaf labeled "reply" flipped.
+const REPLY = utf8('reply');
+export function tamperReply(t) {
+  switch (t[0]) {
+    case 1: return [1, tamperReply(t[1]), tamperReply(t[2])];
+    case 2:
+      if (compareBytes(t[1], REPLY) === 0 && t[2][0] === 3) {
+        const v = new Uint8Array(t[2][1]);
+        if (v.length) v[v.length - 1] ^= 0xff;
+        return [2, t[1], [3, v]];
+      }
+      return [2, t[1], tamperReply(t[2])];
+    default: return t;
+  }
+}

@@ -308,7 +308,7 @@ export class Replica {
     if (version === 2) return { status: 202, body: new Uint8Array(0) };
     const tree = this.#tree({ rids: [rid] }, endpoint);
     const t = witness(tree, [[utf8('request_status'), rid], [utf8('time')]]);
-    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(endpoint) === 'bad-signature' ? 'bad-signature' : null });
+    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(endpoint) });
     return { status: 200, body: cbor.encodeWithSelfDescribedTag({ status: 'replied', certificate }), cbor: true };
   }
 
@@ -329,9 +329,7 @@ export class Replica {
       const r = e.result;
       let n;
       if (r.reply) {
-        let reply = r.reply;
-        if (evil === 'wrong-reply') { reply = new Uint8Array(reply); reply[reply.length - 1] ^= 0xff; }
-        n = node([['status', leaf('replied')], ['reply', leaf(reply)]]);
+        n = node([['status', leaf('replied')], ['reply', leaf(r.reply)]]);
       } else {
         n = node([['status', leaf('rejected')], ['reject_code', leaf(leb128(r.reject.code))],
           ['reject_message', leaf(r.reject.message)], ['error_code', leaf(r.reject.error_code)]]);
@@ -398,7 +396,7 @@ export class Replica {
     }
     const tree = this.#tree({ rids, canisters }, where.endpoint);
     const t = witness(tree, [...paths, [utf8('time')]]);
-    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(where.endpoint) === 'bad-signature' ? 'bad-signature' : null });
+    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(where.endpoint) });
     return { status: 200, body: cbor.encodeWithSelfDescribedTag({ certificate }), cbor: true };
   }
 
