@@ -42,7 +42,9 @@ export class Executor {
       }
       const target = this.state.get(ctx.ecid);
       if (!target) return notFound(principalText(ctx.ecid));
-      if (!target.isController(ctx.senderText)) return invalidController(target, ctx.senderText);
+      if (!target.isController(ctx.senderText)) {
+        return reject(5, 'IC0512', `Only controllers of canister ${target.text} can call ic00 method ${ctx.method}`);
+      }
       return null;
     }
     const c = this.state.get(ctx.canisterId);

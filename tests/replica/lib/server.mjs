@@ -341,7 +341,8 @@ export class Replica {
       if (!c) return null;
       const mh = c.moduleHash();
       const ctl = cbor.encodeWithSelfDescribedTag(c.meta.controllers.map((p) => Principal.fromText(p).toUint8Array()));
-      return [cid, node([['controllers', leaf(ctl)], mh ? ['module_hash', leaf(mh)] : null])];
+      const md = [...c.metadata()].map(([name, e]) => [name, leaf(e.data)]);
+      return [cid, node([['controllers', leaf(ctl)], ['metadata', node(md)], mh ? ['module_hash', leaf(mh)] : null])];
     });
     let time = this.now();
     if (evil === 'stale-time') time -= STALE_NS;
@@ -386,8 +387,13 @@ export class Replica {
         }
         const what = label(p[2]);
         if (what === 'module_hash' || what === 'controllers') { canisters.push(p[1]); continue; }
-        if (what === 'metadata') {
-          if (!this.state.get(p[1])?.isController(content.sender)) throw new HttpError(403, 'Request IDs must be for requests signed by the caller.');
+        if (what === 'metadata' && p.length === 4) {
+          const c = this.state.get(p[1]);
+          const name = Buffer.from(p[3]).toString('utf8');
+          const entry = c?.metadata().get(name);
+          if (entry && !entry.public && !c.isController(content.sender)) {
+            throw new HttpError(403, `Custom section ${name} can only be requested by the controllers of the canister.`);
+          }
           canisters.push(p[1]);
           continue;
         }

@@ -17,6 +17,42 @@ const MEMS = ['stable_memory', 'wasm_memory', 'wasm_module'];
 // A minimal valid Wasm module (magic + version) used when none is seeded.
 export const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
+// The stable-memory interface (spec/CANISTER.md, spec/canister.did), served as candid:service metadata.
+export const CANISTER_DID = `service : {
+  stable_size : () -> (nat64) query;
+  stable_read : (offset : nat64, length : nat64) -> (vec nat8) query;
+  stable_write : (offset : nat64, data : vec nat8) -> ();
+  stable_token : () -> (blob) query;
+}
+`;
+
+// Custom sections (id 0) of a Wasm module: [[name, data], ...]; stops quietly at anything malformed.
+export function customSections(mod) {
+  const out = [];
+  if (mod.length < 8 || mod[0] !== 0 || mod[1] !== 0x61 || mod[2] !== 0x73 || mod[3] !== 0x6d) return out;
+  let i = 8;
+  const leb = () => {
+    let v = 0, shift = 0, b;
+    do { if (i >= mod.length) throw new Error('eof'); b = mod[i++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return v;
+  };
+  try {
+    while (i < mod.length) {
+      const id = mod[i++];
+      const size = leb();
+      const end = i + size;
+      if (end > mod.length) break;
+      if (id === 0) {
+        const n = leb();
+        const name = new TextDecoder().decode(mod.subarray(i, i + n));
+        out.push([name, mod.slice(i + n, end)]);
+      }
+      i = end;
+    }
+  } catch { /* truncated module */ }
+  return out;
+}
+
 function writeJson(file, obj) {
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(obj, null, 1));
@@ -82,6 +118,18 @@ export class Canister {
   bump() { this.meta.version += 1; }
   touchStable() { this.meta.token += 1; this.bump(); }
   get stableSize() { return this.meta.stable_size; }
+  // Custom sections of the module named "icp:public N" / "icp:private N" (the canister metadata), plus a
+  // public candid:service describing the stable-memory interface when the module has none.
+  metadata() {
+    const out = new Map();
+    const mod = this.meta.module_size ? this.mem.wasm_module.read(0, this.meta.module_size) : new Uint8Array(0);
+    for (const [name, data] of customSections(mod)) {
+      const m = name.match(/^icp:(public|private) (.+)$/);
+      if (m) out.set(m[2], { public: m[1] === 'public', data });
+    }
+    if (!out.has('candid:service')) out.set('candid:service', { public: true, data: new TextEncoder().encode(CANISTER_DID) });
+    return out;
+  }
   moduleHash() {
     if (!this.meta.module_size) return null;
     return sha256(this.mem.wasm_module.read(0, this.meta.module_size));
