@@ -399,6 +399,15 @@ static int render(struct dec *d, struct jout *o, enum dec_format fmt, int key_le
 	}
 }
 
+int dec_key(struct dec *d, struct jout *out)
+{
+	struct mp_tok t;
+	int rc = mp_next(d->r, &t);
+	if (rc != 0)
+		return rc < 0 ? fail_reader(d) : fail(d, "no key at the end of the input");
+	return key_text(d, &t, out, 0);
+}
+
 int dec_run(struct dec *d, struct jout *out)
 {
 	d->err[0] = 0;

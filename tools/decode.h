@@ -75,6 +75,8 @@ void dec_free(struct dec *d);
 /* Write the value at the reader's position. 0 ok; -1 error (d->err says what, the offset and the
  * path reached); 1 the reader was already at its end. */
 int dec_run(struct dec *d, struct jout *out);
+/* Write the map key at the reader's position as a quoted JSON member name (mapping above). */
+int dec_key(struct dec *d, struct jout *out);
 /* Move the reader to the start of the value that `p` names inside the value at its position,
  * skipping the rest without decoding it. 0 ok, -1 error (d->err). */
 int dec_select(struct dec *d, const struct dec_path *p);

@@ -234,7 +234,11 @@ static int resolve_simple(struct st_src *src, uint64_t offset, enum lay_kind kin
 		return 0;
 	}
 	uint64_t ve;
-	if (offset <= src->size && lay_check_value(src, offset, src->size, 0, &ve, whyraw, sizeof whyraw) == 0) {
+	/* a 0 byte would be the integer 0 followed by padding: an empty memory, not a state */
+	if (offset < src->size && st_read(src, offset, m, 1) == 0 && m[0] == 0)
+		snprintf(whyraw, sizeof whyraw, "offset %llu holds a zero byte (an empty memory?)",
+		         (unsigned long long)offset);
+	else if (offset <= src->size && lay_check_value(src, offset, src->size, 0, &ve, whyraw, sizeof whyraw) == 0) {
 		res->found = LAY_RAW;
 		res->start = offset;
 		res->end = src->size;

@@ -11,7 +11,8 @@
  *                  2080 (255 = free), buckets from byte 65536), then INNER (default auto) inside it
  *   auto           a MemoryManager: memory 0; a StableCell; a u32 or u64 LE length prefix when it
  *                  frames exactly one well-formed value; else a bare self-delimiting value that only
- *                  zero bytes follow (rmp-serde streamed without a prefix) */
+ *                  zero bytes follow and whose first byte is not 0 (rmp-serde streamed without a
+ *                  prefix; a 0 byte would be the integer 0 in an empty, zeroed memory) */
 #ifndef ICARC_TOOLS_LAYOUT_H
 #define ICARC_TOOLS_LAYOUT_H
 #include <stddef.h>

@@ -69,6 +69,7 @@ int mp_next(struct st_reader *r, struct mp_tok *t)
 	if (r->pos >= r->len && st_reader_fill(r, 1) != 0)
 		return r->failed ? -1 : 1;
 	t->off = st_reader_off(r);
+	t->ext_type = 0;
 	const unsigned char *p = r->buf + r->pos;
 	unsigned c = p[0];
 	if (c <= 0x7f) {

@@ -1,0 +1,415 @@
+/* cmd_diff.c - icarc diff: what changed between two snapshots (archives or plain files). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tools/bdiff.h"
+#include "tools/input.h"
+#include "tools/layout.h"
+#include "tools/opts.h"
+#include "tools/sdiff.h"
+
+static const char usage_text[] =
+	"usage: icarc diff A B [--json] [--entry NAME] [--decode [--layout LAYOUT] [--offset N] [--json-patch]]\n"
+	"                  [-i IDENTITY]... [--passphrase-file F] [--a-identity F] [--b-identity F]\n"
+	"                  [--a-passphrase-file F] [--b-passphrase-file F] [--quiet]\n\n"
+	"Compare two snapshots: archives (chunk hashes from the indexes first; only chunks whose hashes\n"
+	"differ are decrypted and compared) or plain files.\n\n"
+	"  --json            one JSON document: \"ranges\" (every changed byte range, end exclusive,\n"
+	"                    adjacent ones merged), \"entries\" (status, sizes, counts), \"same\"\n"
+	"  --entry NAME      compare this entry only (for an archive against a plain file: the\n"
+	"                    archive's entry; default the only one, or stable_memory)\n"
+	"  --decode          compare the decoded MessagePack states instead: added, removed and changed\n"
+	"                    paths; maps by key, arrays by position\n"
+	"  --layout, --offset  where the value is (as in icarc decode; default auto)\n"
+	"  --json-patch      with --decode: an RFC 6902 JSON Patch that turns A's JSON into B's\n"
+	"  -i, --identity F  an identity for both archives; --a-identity / --b-identity for one\n"
+	"  --quiet           no listing, only the exit code\n\n"
+	"Exit: 0 same, 1 different, 2 usage, 3 I/O, 4 damaged input, 5 key.\n";
+
+struct chunk_ctx {
+	struct tool_input *in;
+	size_t entry;
+};
+
+static int archive_chunk(void *ctx, uint64_t i, uint64_t *off, uint32_t *len, unsigned char hash[16])
+{
+	struct chunk_ctx *c = ctx;
+	struct icarc_chunk_info info;
+	int rc = icarc_archive_chunk(c->in->a, c->entry, i, &info);
+	if (rc < 0) {
+		c->in->last_status = rc;
+		return -1;
+	}
+	*off = info.offset;
+	*len = info.length;
+	memcpy(hash, info.hash, 16);
+	return 0;
+}
+
+struct emit_ctx {
+	int json, quiet;
+	int first;       /* no range printed yet (json) */
+	const char *entry;
+};
+
+static int emit_range(void *ctx, uint64_t start, uint64_t end)
+{
+	struct emit_ctx *e = ctx;
+	if (e->quiet)
+		return 0;
+	if (e->json) {
+		printf("%s{\"entry\":", e->first ? "" : ",");
+		cli_json_string(stdout, e->entry, strlen(e->entry));
+		printf(",\"start\":%llu,\"end\":%llu}", (unsigned long long)start, (unsigned long long)end);
+	} else {
+		printf("  [%llu, %llu) %llu bytes\n", (unsigned long long)start, (unsigned long long)end,
+		       (unsigned long long)(end - start));
+	}
+	e->first = 0;
+	return ferror(stdout) ? -1 : 0;
+}
+
+struct entry_result {
+	char name[256];
+	const char *status;   /* same, changed, added, removed */
+	uint64_t size_a, size_b;
+	struct bd_stats st;
+};
+
+/* One pair of sources: the byte diff. */
+static int diff_pair(struct tool_input *ia, size_t ea, struct tool_input *ib, size_t eb, struct emit_ctx *em,
+                     struct entry_result *res)
+{
+	char err[600];
+	struct st_src *sa = tool_input_src(ia, ea), *sb = tool_input_src(ib, eb);
+	int ret = EXIT_OK;
+	if (sa == NULL || sb == NULL) {
+		ret = cli_fail(EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	struct chunk_ctx ca = {ia, ea}, cb = {ib, eb};
+	struct bd_side a = {sa, NULL, NULL, 0, 0}, b = {sb, NULL, NULL, 0, 0};
+	struct icarc_entry_info info;
+	if (ia->a != NULL && icarc_archive_entry(ia->a, ea, &info) == 0) {
+		a.chunk = archive_chunk, a.ctx = &ca, a.nchunks = info.chunks;
+		a.chunk_size = icarc_archive_chunk_size(ia->a);
+	}
+	if (ib->a != NULL && icarc_archive_entry(ib->a, eb, &info) == 0) {
+		b.chunk = archive_chunk, b.ctx = &cb, b.nchunks = info.chunks;
+		b.chunk_size = icarc_archive_chunk_size(ib->a);
+	}
+	res->size_a = sa->size;
+	res->size_b = sb->size;
+	if (!em->json && !em->quiet)
+		printf("entry %s:\n", res->name);
+	em->entry = res->name;
+	if (bd_diff(&a, &b, emit_range, em, &res->st, err, sizeof err) != 0) {
+		int code = tool_input_exit(ia, EXIT_OK);
+		if (code == EXIT_OK)
+			code = tool_input_exit(ib, EXIT_CORRUPT);
+		ret = cli_fail(code, "%s", err);
+		goto out;
+	}
+	res->status = res->st.ranges ? "changed" : "same";
+	if (!em->json && !em->quiet) {
+		if (res->st.ranges == 0)
+			printf("  same (%llu bytes)\n", (unsigned long long)res->size_a);
+		else
+			printf("  %llu changed ranges, %llu bytes; %llu of %llu 64 KiB pages changed; sizes %llu -> %llu%s\n",
+			       (unsigned long long)res->st.ranges, (unsigned long long)res->st.changed_bytes,
+			       (unsigned long long)res->st.changed_pages, (unsigned long long)res->st.pages,
+			       (unsigned long long)res->size_a, (unsigned long long)res->size_b,
+			       res->st.used_hashes ? "" : " (compared byte by byte)");
+	}
+out:
+	st_close(sa);
+	st_close(sb);
+	return ret;
+}
+
+static void entry_name(struct tool_input *in, size_t i, char *out, size_t cap)
+{
+	struct icarc_entry_info info;
+	if (in->a != NULL && icarc_archive_entry(in->a, i, &info) == 0)
+		snprintf(out, cap, "%s", info.name);
+	else
+		snprintf(out, cap, "%s", "data");
+}
+
+static void print_json_entries(struct entry_result *r, size_t n)
+{
+	printf("],\"entries\":[");
+	for (size_t i = 0; i < n; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		cli_json_string(stdout, r[i].name, strlen(r[i].name));
+		printf(",\"status\":\"%s\"", r[i].status);
+		if (strcmp(r[i].status, "added") != 0)
+			printf(",\"size_a\":%llu", (unsigned long long)r[i].size_a);
+		if (strcmp(r[i].status, "removed") != 0)
+			printf(",\"size_b\":%llu", (unsigned long long)r[i].size_b);
+		if (strcmp(r[i].status, "same") == 0 || strcmp(r[i].status, "changed") == 0)
+			printf(",\"changed_ranges\":%llu,\"changed_bytes\":%llu,\"changed_pages\":%llu,\"pages\":%llu,"
+			       "\"chunks_compared\":%llu,\"chunks_read\":%llu,\"by_hash\":%s",
+			       (unsigned long long)r[i].st.ranges, (unsigned long long)r[i].st.changed_bytes,
+			       (unsigned long long)r[i].st.changed_pages, (unsigned long long)r[i].st.pages,
+			       (unsigned long long)r[i].st.chunks, (unsigned long long)r[i].st.chunks_read,
+			       r[i].st.used_hashes ? "true" : "false");
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static int byte_diff(struct tool_input *ia, struct tool_input *ib, const char *entry, int json, int quiet)
+{
+	struct emit_ctx em = {json, quiet, 1, NULL};
+	struct entry_result *res = NULL;
+	size_t nres = 0;
+	int ret = EXIT_OK, differ = 0;
+	if (json && !quiet) {
+		printf("{\"a\":");
+		cli_json_string(stdout, ia->path, strlen(ia->path));
+		printf(",\"b\":");
+		cli_json_string(stdout, ib->path, strlen(ib->path));
+		printf(",\"ranges\":[");
+	}
+	if (ia->a != NULL && ib->a != NULL && entry == NULL) {
+		/* every entry of A, then those only in B */
+		size_t na = icarc_archive_entry_count(ia->a), nb = icarc_archive_entry_count(ib->a);
+		res = calloc(na + nb + 1, sizeof *res);
+		if (res == NULL)
+			return cli_fail(EXIT_INTERNAL, "out of memory");
+		for (size_t i = 0; i < na && ret == EXIT_OK; i++) {
+			struct entry_result *r = &res[nres++];
+			entry_name(ia, i, r->name, sizeof r->name);
+			int j = icarc_archive_find(ib->a, r->name);
+			if (j < 0) {
+				struct icarc_entry_info info;
+				r->status = "removed";
+				if (icarc_archive_entry(ia->a, i, &info) == 0)
+					r->size_a = info.size;
+				differ = 1;
+				if (!json && !quiet)
+					printf("entry %s: only in A (removed, %llu bytes)\n", r->name,
+					       (unsigned long long)r->size_a);
+				continue;
+			}
+			ret = diff_pair(ia, i, ib, (size_t)j, &em, r);
+			differ |= ret == EXIT_OK && r->st.ranges > 0;
+		}
+		for (size_t j = 0; j < nb && ret == EXIT_OK; j++) {
+			char name[256];
+			entry_name(ib, j, name, sizeof name);
+			if (icarc_archive_find(ia->a, name) >= 0)
+				continue;
+			struct entry_result *r = &res[nres++];
+			struct icarc_entry_info info;
+			memcpy(r->name, name, sizeof name);
+			r->status = "added";
+			if (icarc_archive_entry(ib->a, j, &info) == 0)
+				r->size_b = info.size;
+			differ = 1;
+			if (!json && !quiet)
+				printf("entry %s: only in B (added, %llu bytes)\n", r->name, (unsigned long long)r->size_b);
+		}
+	} else {
+		size_t ea = 0, eb = 0;
+		if ((ret = tool_input_pick(ia, ia->a ? entry : NULL, &ea)) != EXIT_OK ||
+		    (ret = tool_input_pick(ib, ib->a ? entry : NULL, &eb)) != EXIT_OK)
+			return ret;
+		res = calloc(1, sizeof *res);
+		if (res == NULL)
+			return cli_fail(EXIT_INTERNAL, "out of memory");
+		entry_name(ia->a ? ia : ib, ia->a ? ea : eb, res->name, sizeof res->name);
+		nres = 1;
+		ret = diff_pair(ia, ea, ib, eb, &em, res);
+		differ = ret == EXIT_OK && res->st.ranges > 0;
+	}
+	if (ret == EXIT_OK && json && !quiet) {
+		print_json_entries(res, nres);
+		printf(",\"same\":%s}\n", differ ? "false" : "true");
+	}
+	free(res);
+	if (fflush(stdout) != 0 && ret == EXIT_OK)
+		ret = cli_fail(EXIT_IO, "cannot write the output");
+	if (ret != EXIT_OK)
+		return ret;
+	return differ ? EXIT_DIFFERENT : EXIT_OK;
+}
+
+struct out_fd {
+	int fd;
+};
+
+static int flush_fd(void *ctx, const char *buf, size_t len)
+{
+	return cli_write_all(((struct out_fd *)ctx)->fd, buf, len);
+}
+
+/* --decode: the structural diff of the two decoded values. */
+static int decoded_diff(struct tool_input *in, const char *entry, const struct lay_spec *spec, uint64_t offset,
+                        enum sd_mode mode, int quiet)
+{
+	struct st_src *src[2] = {NULL, NULL};
+	struct lay_result res[2];
+	char err[1024];
+	int ret = EXIT_OK, nres = 0;
+	struct jout o = {0};
+	struct out_fd ofd = {1};
+	memset(res, 0, sizeof res);
+	for (int k = 0; k < 2; k++) {
+		size_t index;
+		if ((ret = tool_input_pick(&in[k], in[k].a ? entry : NULL, &index)) != EXIT_OK)
+			goto out;
+		src[k] = tool_input_src(&in[k], index);
+		if (src[k] == NULL) {
+			ret = cli_fail(EXIT_INTERNAL, "out of memory");
+			goto out;
+		}
+		if (lay_resolve(src[k], offset, spec, &res[k], err, sizeof err) != 0) {
+			ret = cli_fail(tool_input_exit(&in[k], EXIT_CORRUPT), "%s: %s", in[k].path, err);
+			goto out;
+		}
+		nres++;
+	}
+	if (jout_init(&o, flush_fd, &ofd, 1U << 16) != 0) {
+		ret = cli_fail(EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (quiet)
+		o.flush = NULL, o.discard = 1;
+	if (mode == SD_JSON) {
+		jout_str(&o, "{\"a\":");
+		jout_jstr(&o, (const unsigned char *)in[0].path, strlen(in[0].path));
+		jout_str(&o, ",\"b\":");
+		jout_jstr(&o, (const unsigned char *)in[1].path, strlen(in[1].path));
+		jout_str(&o, ",\"changes\":[");
+	} else if (mode == SD_PATCH) {
+		jout_ch(&o, '[');
+	}
+	struct sdiff_opts so = {mode, DEC_BASE64, DEC_MAX_DEPTH_DEFAULT};
+	int64_t n = sdiff_run(res[0].src, res[0].start, res[0].end, res[1].src, res[1].start, res[1].end, &so, &o,
+	                      err, sizeof err);
+	if (n < 0) {
+		jout_flush(&o);
+		int code = tool_input_exit(&in[0], EXIT_OK);
+		if (code == EXIT_OK)
+			code = tool_input_exit(&in[1], EXIT_CORRUPT);
+		ret = cli_fail(code, "%s", err);
+		goto out;
+	}
+	if (mode == SD_JSON)
+		jout_str(&o, n > 0 ? "],\"same\":false}\n" : "],\"same\":true}\n");
+	else if (mode == SD_PATCH)
+		jout_str(&o, "]\n");
+	if (jout_flush(&o) != 0) {
+		ret = cli_fail(EXIT_IO, "cannot write the output");
+		goto out;
+	}
+	ret = n > 0 ? EXIT_DIFFERENT : EXIT_OK;
+out:
+	jout_free(&o);
+	for (int k = 0; k < nres; k++)
+		lay_result_free(&res[k]);
+	st_close(src[0]);
+	st_close(src[1]);
+	return ret;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	const char *files[2] = {NULL, NULL}, *entry = NULL, *layout = "auto", *v;
+	int json = 0, quiet = 0, decode = 0, patch = 0, rc;
+	uint64_t offset = 0;
+	struct cli_keys keys[2];
+	memset(keys, 0, sizeof keys);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+		/* keys for both, or for one side */
+		if (strncmp(a, "--a-", 4) == 0 || strncmp(a, "--b-", 4) == 0) {
+			int side = a[2] == 'b';
+			char opt[64];
+			snprintf(opt, sizeof opt, "--%s", a + 4);
+			char *saved = argv[i];
+			argv[i] = opt;
+			rc = tool_key_option(&keys[side], argc, argv, &i);
+			argv[i - (rc == 1)] = saved;
+			if (rc == 0)
+				return cli_fail(EXIT_USAGE, "unknown option '%s' (see --help)", a);
+			if (rc < 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		int j = i;
+		if ((rc = tool_key_option(&keys[0], argc, argv, &i)) != 0) {
+			if (rc < 0 || tool_key_option(&keys[1], argc, argv, &j) < 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		if (strcmp(a, "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--decode") == 0) {
+			decode = 1;
+			continue;
+		}
+		if (strcmp(a, "--json-patch") == 0) {
+			patch = 1;
+			continue;
+		}
+		if ((rc = opt_value(argc, argv, &i, "--entry", &entry)) != 0 ||
+		    (rc = opt_value(argc, argv, &i, "--layout", &layout)) != 0) {
+			if (rc < 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		if ((rc = opt_value(argc, argv, &i, "--offset", &v)) != 0) {
+			if (rc < 0 || cli_parse_size(v, &offset) != 0)
+				return cli_fail(EXIT_USAGE, "--offset: not a size");
+			continue;
+		}
+		if (a[0] == '-' && a[1] != 0)
+			return cli_fail(EXIT_USAGE, "unknown option '%s' (see --help)", a);
+		if (files[1] != NULL)
+			return cli_fail(EXIT_USAGE, "two inputs only");
+		files[files[0] != NULL] = a;
+	}
+	if (files[1] == NULL) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (patch && !decode)
+		return cli_fail(EXIT_USAGE, "--json-patch needs --decode");
+	struct lay_spec spec;
+	char err[512];
+	if (lay_parse(layout, &spec, err, sizeof err) != 0)
+		return cli_fail(EXIT_USAGE, "%s", err);
+	struct tool_input in[2];
+	int ret = tool_input_open(&in[0], files[0], &keys[0]);
+	if (ret != EXIT_OK)
+		return ret;
+	ret = tool_input_open(&in[1], files[1], &keys[1]);
+	if (ret != EXIT_OK) {
+		tool_input_close(&in[0]);
+		return ret;
+	}
+	if (decode)
+		ret = decoded_diff(in, entry, &spec, offset, patch ? SD_PATCH : json ? SD_JSON : SD_TEXT, quiet);
+	else
+		ret = byte_diff(&in[0], &in[1], entry, json, quiet);
+	tool_input_close(&in[0]);
+	tool_input_close(&in[1]);
+	return ret;
+}
