@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Throughput of 2,000,000-byte stable_read queries against a running replica (anonymous, pre-encoded
-// requests, keep-alive connections, reply bodies counted and discarded; nothing is verified, so the
-// client costs little). usage: node bench.mjs URL CANISTER_ID [seconds=5] [concurrency=4] [size=2000000]
-// The canister must let anyone read (reader=* / admin readers ["*"]) and hold at least `size` bytes.
+// Throughput of 2,000,000-byte reads against a running replica; keep-alive connections, reply bodies
+// counted and discarded, nothing verified, so the client costs little.
+//   node bench.mjs URL CANISTER_ID [seconds=5] [concurrency=4] [size=2000000]
+//     stable_read queries (anonymous, pre-encoded; the canister must let anyone read: reader=*)
+//   BENCH_MODE=snapshot node bench.mjs URL CANISTER_ID ...
+//     read_canister_snapshot_data update calls (v4, certified): makes an Ed25519 identity the controller
+//     through the admin API, takes a snapshot, then signs every request (fresh nonce).
 import http from 'node:http';
 import * as cbor from '@dfinity/cbor';
 import { IDL } from '@icp-sdk/core/candid';
@@ -17,6 +20,9 @@ const stable = sizeRes.stable_size;
 const pages = Math.max(1, Math.floor(stable / size));
 // One pre-encoded request per slice (anonymous queries are exempt from the expiry check).
 const bodies = [];
+const snapshotMode = process.env.BENCH_MODE === 'snapshot';
+let makeBody = null;
+if (snapshotMode) makeBody = await snapshotSetup();
 for (let i = 0; i < Math.min(pages, 64); i++) {
   const content = {
     request_type: 'query', canister_id: target.toUint8Array(), method_name: 'stable_read',
@@ -26,12 +32,12 @@ for (let i = 0; i < Math.min(pages, 64); i++) {
   bodies.push(Buffer.from(cbor.encodeWithSelfDescribedTag({ content })));
 }
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number(conc) });
-const u = new URL(`${url}/api/v3/canister/${cid}/query`);
+const u = new URL(`${url}/api/${snapshotMode ? 'v4' : 'v3'}/canister/${cid}/${snapshotMode ? 'call' : 'query'}`);
 let bytes = 0, n = 0, errors = 0, k = 0;
 const deadline = Date.now() + Number(secs) * 1000;
 function one() {
   return new Promise((resolve) => {
-    const body = bodies[k++ % bodies.length];
+    const body = makeBody ? makeBody(k++ % pages) : bodies[k++ % bodies.length];
     const req = http.request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent,
       headers: { 'content-type': 'application/cbor', 'content-length': body.length } }, (res) => {
       let got = 0;
@@ -48,3 +54,36 @@ const dt = Number(process.hrtime.bigint() - t0) / 1e9;
 const out = { requests: n, errors, seconds: +dt.toFixed(2), MB_per_s: +(bytes / dt / 1e6).toFixed(1), slice: size, concurrency: Number(conc) };
 process.stdout.write(`${JSON.stringify(out)}\n`);
 agent.destroy();
+
+async function snapshotSetup() {
+  const { Ed25519KeyIdentity } = await import('@icp-sdk/core/identity');
+  const { HttpAgent, requestIdOf, IC_REQUEST_DOMAIN_SEPARATOR } = await import('@icp-sdk/core/agent');
+  const { createPrivateKey, sign, randomBytes } = await import('node:crypto');
+  const seed = new Uint8Array(32).fill(42);
+  const id = Ed25519KeyIdentity.fromSecretKey(seed);
+  await fetch(`${url}/_/canisters/${cid}/controllers`, { method: 'POST', body: JSON.stringify({ controllers: [id.getPrincipal().toText()] }) });
+  const agent = await HttpAgent.create({ host: url, identity: id, shouldFetchRootKey: true });
+  const res = await agent.call(Principal.managementCanister(), {
+    methodName: 'take_canister_snapshot', effectiveCanisterId: target,
+    arg: IDL.encode([IDL.Record({ canister_id: IDL.Principal, replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)) })], [{ canister_id: target, replace_snapshot: [] }]),
+  });
+  void res;
+  const snapshots = await fetch(`${url}/_/canisters/${cid}`).then((r) => r.json());
+  const sid = Buffer.from(snapshots.snapshots.at(-1).id, 'hex');
+  const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seed)]), format: 'der', type: 'pkcs8' });
+  const Slice = IDL.Record({ offset: IDL.Nat64, size: IDL.Nat64 });
+  const Args = IDL.Record({ canister_id: IDL.Principal, snapshot_id: IDL.Vec(IDL.Nat8),
+    kind: IDL.Variant({ wasm_module: Slice, wasm_memory: Slice, stable_memory: Slice, wasm_chunk: IDL.Record({ hash: IDL.Vec(IDL.Nat8) }) }) });
+  const pubkey = id.getPublicKey().toDer();
+  const sender = id.getPrincipal().toUint8Array();
+  return (i) => {
+    const content = {
+      request_type: 'call', canister_id: new Uint8Array(0), method_name: 'read_canister_snapshot_data',
+      arg: new Uint8Array(IDL.encode([Args], [{ canister_id: target, snapshot_id: sid, kind: { stable_memory: { offset: BigInt(i * size), size: BigInt(size) } } }])),
+      sender, ingress_expiry: BigInt(Date.now() + 120000) * 1000000n, nonce: new Uint8Array(randomBytes(16)),
+    };
+    const rid = requestIdOf(content);
+    const sig = sign(null, Buffer.concat([Buffer.from(IC_REQUEST_DOMAIN_SEPARATOR), Buffer.from(rid)]), key);
+    return Buffer.from(cbor.encodeWithSelfDescribedTag({ content, sender_pubkey: pubkey, sender_sig: new Uint8Array(sig) }));
+  };
+}

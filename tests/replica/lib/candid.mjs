@@ -93,6 +93,9 @@ const BLOB_PREFIX = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x01, 0x6d, 0x7b, 0x
 const CHUNK_PREFIX = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x02, 0x6d, 0x7b, 0x6c, 0x01, 0xed, 0x8c, 0x8b, 0xae, 0x04, 0x00, 0x01, 0x01]);
 export const encodeBlob = (b) => concat(BLOB_PREFIX, leb128(b.length), b);
 export const encodeChunkRecord = (b) => concat(CHUNK_PREFIX, leb128(b.length), b);
+// The Candid bytes before a blob of length n, for reading memory straight after them.
+export const blobPrefix = (n) => concat(BLOB_PREFIX, leb128(n));
+export const chunkRecordPrefix = (n) => concat(CHUNK_PREFIX, leb128(n));
 export const EMPTY_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 
 // The canister_id field of a management-canister argument (for the effective canister id), or null.

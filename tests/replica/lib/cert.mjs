@@ -43,11 +43,22 @@ function forks(items) {
   const mid = Math.ceil(items.length / 2);
   return [1, forks(items.slice(0, mid)), forks(items.slice(mid))];
 }
+// Root hash of a state node (= reconstruct(full(n))), memoised per node so that a round's tree hashes
+// each (possibly 2 MB) leaf once, however many witnesses are cut from it.
 const hashCache = new WeakMap();
-function hashOf(n) {
+export function hashOf(n) {
   let h = hashCache.get(n);
-  if (!h) { h = reconstruct(full(n)); hashCache.set(n, h); }
+  if (h) return h;
+  if (n.leaf) h = sha256(D_LEAF, n.leaf);
+  else h = forkHash(n.entries.map(([label, child]) => sha256(D_LABELED, label, hashOf(child))));
+  hashCache.set(n, h);
   return h;
+}
+function forkHash(items) {
+  if (items.length === 0) return sha256(D_EMPTY);
+  if (items.length === 1) return items[0];
+  const mid = Math.ceil(items.length / 2);
+  return sha256(D_FORK, forkHash(items.slice(0, mid)), forkHash(items.slice(mid)));
 }
 export function reconstruct(t) {
   switch (t[0]) {
@@ -95,4 +106,47 @@ export function tamperReply(t) {
       return [2, t[1], tamperReply(t[2])];
     default: return t;
   }
+}
+
+// ---- hand-written CBOR for the big responses (one copy of a 2 MB leaf instead of three) ----------------
+function head(major, n, out) {
+  const m = major << 5;
+  if (n < 24) out.push(Buffer.from([m | n]));
+  else if (n < 256) out.push(Buffer.from([m | 24, n]));
+  else if (n < 65536) out.push(Buffer.from([m | 25, n >> 8, n & 255]));
+  else { const b = Buffer.alloc(5); b[0] = m | 26; b.writeUInt32BE(n, 1); out.push(b); }
+}
+export const cborBytesHead = (n, out) => { head(2, n, out); return out; };
+export function cborBytes(b, out) { head(2, b.length, out); out.push(b); return out; }
+export function cborText(s, out) { const b = Buffer.from(s); head(3, b.length, out); out.push(b); return out; }
+export function cborUint(n, out) {
+  const v = BigInt(n);
+  if (v < 4294967296n) head(0, Number(v), out);
+  else { const b = Buffer.alloc(9); b[0] = 27; b.writeBigUInt64BE(v, 1); out.push(b); }
+  return out;
+}
+export const cborMap = (n, out) => { head(5, n, out); return out; };
+export const cborArray = (n, out) => { head(4, n, out); return out; };
+export const SELF_DESCRIBE = Buffer.from([0xd9, 0xd9, 0xf7]);
+export function encodeTree(t, out) {
+  cborArray(t.length, out);
+  cborUint(t[0], out);
+  switch (t[0]) {
+    case 1: encodeTree(t[1], out); encodeTree(t[2], out); break;
+    case 2: cborBytes(t[1], out); encodeTree(t[2], out); break;
+    case 3: case 4: cborBytes(t[1], out); break;
+    default: break;
+  }
+  return out;
+}
+export const chunksLength = (out) => out.reduce((n, b) => n + b.length, 0);
+// #6.55799({tree, signature}) as a list of buffers.
+export function certificateChunks(tree, signature) {
+  const out = [SELF_DESCRIBE];
+  cborMap(2, out);
+  cborText('tree', out);
+  encodeTree(tree, out);
+  cborText('signature', out);
+  cborBytes(signature, out);
+  return out;
 }

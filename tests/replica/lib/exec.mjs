@@ -116,7 +116,7 @@ export class Executor {
         if (len > C.MAX_REPLY_GUARD) return { reply: { length: 9 + leb128(len).length + len } }; // refused by run() unread
         this.counters.stable_reads += 1;
         this.counters.stable_read_bytes += len;
-        return { reply: C.encodeBlob(len ? c.mem.stable_memory.read(offset, len) : new Uint8Array(0)) };
+        return { reply: len ? c.mem.stable_memory.read(offset, len, C.blobPrefix(len)) : C.encodeBlob(new Uint8Array(0)) };
       }
       case 'stable_write': {
         if (!ctx.replicated) return { reply: C.EMPTY_REPLY }; // executed as a query: state changes are discarded
@@ -320,11 +320,8 @@ export class Executor {
     if (offset + size > BigInt(s[`${kind}_size`])) {
       return payload(`Invalid subslice into wasm module / main memory / stable memory: offset: ${offset}, size: ${size}`);
     }
-    const mem = c.snapshotMemory(sid, kind);
-    try {
-      this.counters.snapshot_read_bytes += Number(size);
-      return { reply: C.encodeChunkRecord(mem.read(Number(offset), Number(size))) };
-    } finally { mem.close(); }
+    this.counters.snapshot_read_bytes += Number(size);
+    return { reply: c.snapshotMemory(sid, kind).read(Number(offset), Number(size), C.chunkRecordPrefix(Number(size))) };
   }
 
   #uploadMetadata(c, a) {
@@ -378,8 +375,7 @@ export class Executor {
     if (offset + BigInt(chunk.length) > BigInt(s[`${kind}_size`])) {
       return payload(`Invalid subslice into wasm module / main memory / stable memory: offset: ${offset}, size: ${chunk.length}`);
     }
-    const mem = c.snapshotMemory(sid, kind);
-    try { mem.write(Number(offset), chunk); } finally { mem.close(); }
+    c.snapshotMemory(sid, kind).write(Number(offset), chunk);
     return { reply: C.EMPTY_REPLY };
   }
 }

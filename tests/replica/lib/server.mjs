@@ -5,14 +5,14 @@ import http from 'node:http';
 import fs from 'node:fs';
 import * as cbor from '@dfinity/cbor';
 import { Principal } from '@icp-sdk/core/principal';
-import { node, leaf, witness } from './cert.mjs';
+import { node, leaf, witness, hashOf, certificateChunks, tamperReply, cborMap, cborText, cborBytes, cborBytesHead, cborUint, cborArray, chunksLength, SELF_DESCRIBE } from './cert.mjs';
 import { Executor, reject, notFound } from './exec.mjs';
 import { argCanisterId } from './candid.mjs';
 import { authenticate, AuthError } from './auth.mjs';
 import { Faults } from './faults.mjs';
 import {
   hex, unhex, utf8, concat, leb128, requestId, hashOfMap, principalText, isAnonymous, fmtTime, nowNs, toBig,
-  bytesEqual, compareBytes,
+  bytesEqual, compareBytes, sha256,
 } from './util.mjs';
 
 const MAX_INGRESS = 2 * 1024 * 1024;
@@ -20,6 +20,7 @@ const MAX_BODY = 5 * 1024 * 1024;
 const MAX_TTL_NS = 300n * 1000000000n;
 const DRIFT_NS = 30n * 1000000000n;
 const STALE_NS = 600n * 1000000000n;
+const REPLY_BUDGET = 128 * 1024 * 1024;
 const RESPONSE_SEP = concat(new Uint8Array([11]), utf8('ic-response'));
 // This subnet hosts every canister id: one range over all 10-byte ...0101 ids.
 export const RANGE_START = unhex('00000000000000000101');
@@ -37,6 +38,7 @@ export class Replica {
     this.counters = { requests: {}, status: {}, faults: {}, stable_reads: 0, stable_read_bytes: 0, snapshot_read_bytes: 0, management: {}, mutations: 0 };
     this.exec = new Executor(state, this.counters);
     this.requests = new Map(); // request id hex -> { sender, result, time }
+    this.rounds = new Map(); // evil mode ('' = none) -> round being collected
     this.height = 1;
   }
 
@@ -92,9 +94,9 @@ export class Replica {
       let r;
       if (endpoint === 'status' && req.method === 'GET') r = this.#status();
       else if (!m || req.method !== 'POST') throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
-      else r = this.#api(Number(m[1]), m[2], m[3], m[4], body, endpoint);
+      else r = await this.#api(Number(m[1]), m[2], m[3], m[4], body, endpoint);
       if (out?.cut) {
-        const b = Buffer.from(r.body);
+        const b = Array.isArray(r.body) ? Buffer.concat(r.body) : Buffer.from(r.body);
         res.writeHead(r.status, { 'content-type': 'application/cbor', 'content-length': b.length });
         res.write(b.subarray(0, b.length >> 1));
         setTimeout(() => res.destroy(), 5);
@@ -110,9 +112,16 @@ export class Replica {
 
   #send(res, status, body, headers, endpoint) {
     this.#count('status', String(status));
-    const b = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.length);
-    res.writeHead(status, { ...headers, 'content-length': b.length });
     const t = this.faults.trickle(endpoint);
+    if (Array.isArray(body) && !t) {
+      res.writeHead(status, { ...headers, 'content-length': chunksLength(body) });
+      res.cork();
+      for (const c of body) res.write(c);
+      res.end();
+      return;
+    }
+    const b = Array.isArray(body) ? Buffer.concat(body) : typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.length);
+    res.writeHead(status, { ...headers, 'content-length': b.length });
     if (!t || b.length === 0) { res.end(b); return; }
     let o = 0;
     const step = () => {
@@ -206,7 +215,7 @@ export class Replica {
   }
 
   // ---- API ----------------------------------------------------------------------------------------------
-  #api(version, scope, idText, kind, body, endpoint) {
+  async #api(version, scope, idText, kind, body, endpoint) {
     const valid = scope === 'canister'
       ? { query: [2, 3], call: [2, 3, 4], read_state: [2, 3] }[kind].includes(version)
       : kind === 'read_state' && [2, 3].includes(version);
@@ -219,11 +228,11 @@ export class Replica {
     if (scope === 'subnet') {
       if (!bytesEqual(eid, this.state.subnetId)) throw new HttpError(404, `Subnet ${idText} not found.`);
       this.#validate(kind, env, content, rid, body, null);
-      return this.#readState(content, rid, { subnet: eid, endpoint, version });
+      return await this.#readState(content, rid, { subnet: eid, endpoint, version });
     }
     if (kind === 'read_state') {
       this.#validate(kind, env, content, rid, body, null);
-      return this.#readState(content, rid, { canister: eid, endpoint, version });
+      return await this.#readState(content, rid, { canister: eid, endpoint, version });
     }
     // query or call: the effective canister id must match
     const cid = content.canister_id;
@@ -237,10 +246,11 @@ export class Replica {
     }
     const ctx = {
       sender: content.sender, senderText: principalText(content.sender), canisterId: cid, ecid: eid,
+      expiry: toBig(content.ingress_expiry),
       method: content.method_name, arg: content.arg,
     };
     if (kind === 'query') return this.#query(ctx, rid, endpoint);
-    return this.#call(ctx, rid, version, endpoint);
+    return await this.#call(ctx, rid, version, endpoint);
   }
 
   #query(ctx, rid, endpoint) {
@@ -263,9 +273,22 @@ export class Replica {
       arg[arg.length - 1] ^= 0xff;
       resp = { status: 'replied', reply: { arg } };
     }
-    resp.signatures = [{ timestamp, signature, identity: nodeKey.id }];
     this.#maybeMutate(ctx);
-    return { status: 200, body: cbor.encodeWithSelfDescribedTag(resp), cbor: true };
+    const out = [SELF_DESCRIBE];
+    if (resp.reply) {
+      cborMap(3, out); cborText('status', out); cborText('replied', out);
+      cborText('reply', out); cborMap(1, out); cborText('arg', out); cborBytes(resp.reply.arg, out);
+    } else {
+      cborMap(5, out); cborText('status', out); cborText('rejected', out);
+      cborText('reject_code', out); cborUint(resp.reject_code, out);
+      cborText('reject_message', out); cborText(resp.reject_message, out);
+      cborText('error_code', out); cborText(resp.error_code, out);
+    }
+    cborText('signatures', out); cborArray(1, out); cborMap(3, out);
+    cborText('timestamp', out); cborUint(timestamp, out);
+    cborText('signature', out); cborBytes(signature, out);
+    cborText('identity', out); cborBytes(nodeKey.id, out);
+    return { status: 200, body: out, cbor: true };
   }
 
   // "State mutated during a read": change a page of stable memory after every Nth stable_read.
@@ -283,7 +306,7 @@ export class Replica {
     this.counters.mutations += 1;
   }
 
-  #call(ctx, rid, version, endpoint) {
+  async #call(ctx, rid, version, endpoint) {
     ctx.replicated = true;
     const key = hex(rid);
     let entry = this.requests.get(key);
@@ -301,34 +324,84 @@ export class Replica {
       }
       const result = this.exec.run(ctx);
       this.height += 1;
-      entry = { sender: hex(ctx.sender), result, time: this.now(), ecid: hex(ctx.ecid) };
+      entry = { sender: hex(ctx.sender), result, time: this.now(), ecid: hex(ctx.ecid), expiry: ctx.expiry };
+      if (result.reply) this.replyBytes = (this.replyBytes ?? 0) + result.reply.length;
       this.requests.set(key, entry);
       this.#gc();
     }
     if (version === 2) return { status: 202, body: new Uint8Array(0) };
-    const tree = this.#tree({ rids: [rid] }, endpoint);
-    const t = witness(tree, [[utf8('request_status'), rid], [utf8('time')]]);
-    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(endpoint) });
-    return { status: 200, body: cbor.encodeWithSelfDescribedTag({ status: 'replied', certificate }), cbor: true };
+    const cert = await this.#certify({ rids: [rid], canisters: [] }, [[utf8('request_status'), rid]], endpoint);
+    const out = [SELF_DESCRIBE];
+    cborMap(2, out); cborText('status', out); cborText('replied', out);
+    cborText('certificate', out); cborBytesHead(chunksLength(cert), out);
+    return { status: 200, body: out.concat(cert), cbor: true };
   }
 
+  // Certification in rounds, as the IC does: every request waiting for a certificate joins the current
+  // round; the round's state tree holds all their request statuses and canisters, its root is signed once,
+  // and each request gets its own witness (pruned to its paths, plus /time) with that one signature.
+  #certify(want, paths, endpoint) {
+    const evil = this.faults.evil(endpoint) ?? '';
+    let round = this.rounds.get(evil);
+    if (!round) {
+      round = { rids: [], canisters: [], waiters: [] };
+      this.rounds.set(evil, round);
+      setImmediate(() => this.#flush(evil));
+    }
+    round.rids.push(...want.rids);
+    round.canisters.push(...want.canisters);
+    return new Promise((resolve, rejectP) => round.waiters.push({ paths, resolve, reject: rejectP }));
+  }
+
+  #flush(evil) {
+    const round = this.rounds.get(evil);
+    this.rounds.delete(evil);
+    try {
+      const tree = this.#tree({ rids: round.rids, canisters: round.canisters }, evil || null);
+      let root = hashOf(tree);
+      if (evil === 'bad-signature') root = sha256(root);
+      const signature = this.state.signer.signRoot(root);
+      this.counters.certificates = (this.counters.certificates ?? 0) + 1;
+      for (const w of round.waiters) {
+        let t = witness(tree, [...w.paths, [utf8('time')]]);
+        if (evil === 'wrong-reply') t = tamperReply(t);
+        w.resolve(certificateChunks(t, signature));
+      }
+    } catch (e) {
+      for (const w of round.waiters) w.reject(e);
+    }
+  }
+
+  // Request statuses are kept (replay protection) until well after their expiry; reply bytes are kept
+  // while the total stays under REPLY_BUDGET, oldest first dropped: the status then reads "done" (the
+  // spec's "response already forgotten"), as on the IC once a reply has been pruned.
   #gc() {
-    if (this.requests.size < 10000) return;
-    const cutoff = this.now() - 2n * (MAX_TTL_NS + DRIFT_NS);
-    for (const [k, v] of this.requests) if (v.time < cutoff) this.requests.delete(k);
+    this.replyBytes = (this.replyBytes ?? 0);
+    const now = this.now();
+    for (const [k, v] of this.requests) {
+      const dropReply = this.replyBytes > REPLY_BUDGET || v.expiry < now;
+      if (!dropReply) break;
+      if (v.result.reply) { this.replyBytes -= v.result.reply.length; v.result = { done: true }; }
+      if (v.time < now - 2n * (MAX_TTL_NS + DRIFT_NS)) this.requests.delete(k);
+      else if (this.replyBytes <= REPLY_BUDGET) break;
+    }
   }
 
   // The state tree, with only what the request may see: the given request statuses and canisters.
-  #tree({ rids = [], canisters = [] }, endpoint) {
+  #tree({ rids = [], canisters = [] }, evil) {
     const s = this.state;
     const ranges = cbor.encodeWithSelfDescribedTag([[RANGE_START, RANGE_END]]);
-    const evil = this.faults.evil(endpoint);
+    const seen = new Set();
+    rids = rids.filter((r) => { const k = hex(r); if (seen.has(k)) return false; seen.add(k); return true; });
+    canisters = canisters.filter((c) => { const k = `c${hex(c)}`; if (seen.has(k)) return false; seen.add(k); return true; });
     const statusEntries = rids.map((rid) => {
       const e = this.requests.get(hex(rid));
       if (!e) return null;
       const r = e.result;
       let n;
-      if (r.reply) {
+      if (r.done) {
+        n = node([['status', leaf('done')]]);
+      } else if (r.reply) {
         n = node([['status', leaf('replied')], ['reply', leaf(r.reply)]]);
       } else {
         n = node([['status', leaf('rejected')], ['reject_code', leaf(leb128(r.reject.code))],
@@ -360,7 +433,7 @@ export class Replica {
     ]);
   }
 
-  #readState(content, rid, where) {
+  async #readState(content, rid, where) {
     const paths = content.paths;
     const label = (b) => Buffer.from(b).toString('latin1');
     const rids = [];
@@ -400,10 +473,10 @@ export class Replica {
       }
       throw new HttpError(404, 'Invalid path requested.');
     }
-    const tree = this.#tree({ rids, canisters }, where.endpoint);
-    const t = witness(tree, [...paths, [utf8('time')]]);
-    const certificate = this.state.signer.certificate(t, { evil: this.faults.evil(where.endpoint) });
-    return { status: 200, body: cbor.encodeWithSelfDescribedTag({ certificate }), cbor: true };
+    const cert = await this.#certify({ rids, canisters }, paths, where.endpoint);
+    const out = [SELF_DESCRIBE];
+    cborMap(1, out); cborText('certificate', out); cborBytesHead(chunksLength(cert), out);
+    return { status: 200, body: out.concat(cert), cbor: true };
   }
 
   // ---- admin API ----------------------------------------------------------------------------------------

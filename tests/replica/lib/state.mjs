@@ -85,16 +85,19 @@ class Memory {
   open() { if (this.fd === null) this.fd = fs.openSync(this.file, fs.existsSync(this.file) ? 'r+' : 'w+'); return this.fd; }
   close() { if (this.fd !== null) { fs.closeSync(this.fd); this.fd = null; } }
   size() { return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0; }
-  read(offset, len) {
-    const buf = Buffer.allocUnsafe(len);
+  // `len` bytes at `offset`, after `prefix` in the same buffer (so a Candid header costs no extra copy).
+  read(offset, len, prefix = null) {
+    const p = prefix ? prefix.length : 0;
+    const buf = Buffer.allocUnsafe(p + len);
+    if (p) buf.set(prefix, 0);
     let done = 0;
     const fd = this.open();
     while (done < len) {
-      const n = fs.readSync(fd, buf, done, len - done, offset + done);
-      if (n === 0) { buf.fill(0, done); break; }
+      const n = fs.readSync(fd, buf, p + done, len - done, offset + done);
+      if (n === 0) { buf.fill(0, p + done); break; }
       done += n;
     }
-    return new Uint8Array(buf.buffer, buf.byteOffset, len);
+    return new Uint8Array(buf.buffer, buf.byteOffset, p + len);
   }
   write(offset, data) {
     const fd = this.open();
@@ -148,8 +151,18 @@ export class Canister {
     return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null;
   }
   saveSnapshot(s) { writeJson(path.join(this.snapshotDir(s.id), 'snapshot.json'), s); }
-  snapshotMemory(idHex, kind) { return new Memory(path.join(this.snapshotDir(idHex), `${kind}.bin`)); }
-  deleteSnapshot(idHex) { fs.rmSync(this.snapshotDir(idHex), { recursive: true, force: true }); }
+  // Open files of snapshot memories are kept (reads of many slices); closed when the snapshot goes.
+  snapshotMemory(idHex, kind) {
+    this.snapMems ??= new Map();
+    const key = `${idHex}/${kind}`;
+    let m = this.snapMems.get(key);
+    if (!m) { m = new Memory(path.join(this.snapshotDir(idHex), `${kind}.bin`)); this.snapMems.set(key, m); }
+    return m;
+  }
+  closeSnapshot(idHex) {
+    for (const [k, m] of this.snapMems ?? []) if (k.startsWith(`${idHex}/`)) { m.close(); this.snapMems.delete(k); }
+  }
+  deleteSnapshot(idHex) { this.closeSnapshot(idHex); fs.rmSync(this.snapshotDir(idHex), { recursive: true, force: true }); }
   newSnapshotId() {
     const seq = this.meta.next_snapshot++;
     const b = new Uint8Array(8);
