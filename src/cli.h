@@ -57,9 +57,27 @@ int cli_keys_apply_archive(const struct cli_keys *k, struct icarc_archive *a);
 int cli_read_passphrase(const char *file, int confirm, char **pass, size_t *len);
 void cli_secret_free(char *secret, size_t len);
 
+/* Load the X25519 secret of an identity file (as written by `icarc keygen`). */
+int cli_load_identity(const char *path, unsigned char sk[ICARC_SECRETKEYBYTES]);
+/* 1 if the archive open on fd says it is encrypted, 0 if not, -1 if unreadable. */
+int cli_archive_is_encrypted(int fd);
+
 /* Open a seekable archive (a regular file) with the keys. Returns an exit code; on success
  * *out is the handle and *fd_out its file descriptor (close both). */
 int cli_open_archive(const char *path, const struct cli_keys *k, struct icarc_archive **out, int *fd_out);
+
+/* Read an archive stream from fd through r, asking for a passphrase only if it is encrypted.
+ * on_event gets ICARC_ENTRY, ICARC_ENTRY_END and ICARC_CHUNK_BAD; on_data (may be NULL: the
+ * plaintext is then verified and dropped) gets authenticated plaintext; each returns 0 to go on.
+ * Returns the last status: ICARC_ARCHIVE_END when complete, else < 0 (see icarc_reader_error);
+ * *exit_code is set when the failure was the caller's side (I/O, keys). */
+struct cli_stream_cb {
+	int (*on_event)(void *ctx, int event, struct icarc_reader *r);
+	int (*on_data)(void *ctx, const void *p, size_t n);
+	void *ctx;
+};
+int cli_stream(struct icarc_reader *r, int fd, const char *name, const struct cli_keys *keys, const struct cli_stream_cb *cb,
+               int *exit_code);
 
 /* Write all of buf to fd (retrying short writes and EINTR). 0 ok, -1 error (errno). */
 int cli_write_all(int fd, const void *buf, size_t len);

@@ -1,0 +1,134 @@
+/* private.h - what the parts of libicarc share: error state, keys, the chunk codec, the pool. */
+#ifndef ICARC_PRIVATE_H
+#define ICARC_PRIVATE_H
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "icarc.h"
+#include "wire.h"
+
+#define ICARC_MSG_MAX 512
+
+/* Per-handle error: a status and a message. Sticky: once `status` < 0 (except E_USAGE), only
+ * _error, _reset and _free work on the handle. */
+struct icarc_err {
+	int status;
+	char msg[ICARC_MSG_MAX];
+};
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int Icarc_set_error(struct icarc_err *e, int status, const char *fmt, ...);
+const char *Icarc_error_text(const struct icarc_err *e);
+
+/* Keys of one archive: the file key and what is derived from it (spec: Key schedule). */
+struct icarc_keys {
+	unsigned char file_key[32];
+	unsigned char header_key[32];  /* BLAKE2b MAC over the header */
+	unsigned char payload_key[32]; /* XChaCha20-Poly1305 for every sealed part */
+};
+/* sodium_malloc'd; NULL on failure. Freed (and wiped) with Icarc_keys_free. */
+struct icarc_keys *Icarc_keys_new(void);
+void Icarc_keys_free(struct icarc_keys *k);
+void Icarc_keys_derive(struct icarc_keys *k, const uint8_t id[WIRE_ID_LEN]);
+void Icarc_header_mac(const struct icarc_keys *k, const uint8_t rec_hdr[WIRE_RECORD_HDR], const uint8_t *body, size_t n,
+                      uint8_t mac[WIRE_MAC_LEN]);
+
+/* Stanzas: wrap the file key for a recipient or a passphrase, and unwrap. */
+int Icarc_stanza_x25519_wrap(uint8_t out[WIRE_X25519_STANZA_LEN], const unsigned char *file_key, const unsigned char pk[32]);
+int Icarc_stanza_x25519_unwrap(unsigned char *file_key, const uint8_t in[WIRE_X25519_STANZA_LEN], const unsigned char sk[32]);
+int Icarc_stanza_pass_wrap(uint8_t out[WIRE_ARGON2ID_STANZA_LEN], const unsigned char *file_key, const uint8_t id[WIRE_ID_LEN],
+                           const char *pass, size_t len, uint32_t ops, uint32_t mem_kib);
+/* ICARC_OK, ICARC_E_AUTH (wrong passphrase), ICARC_E_LIMIT (cost above max_mem), ICARC_E_NOMEM. */
+int Icarc_stanza_pass_unwrap(unsigned char *file_key, const uint8_t in[WIRE_ARGON2ID_STANZA_LEN], const uint8_t id[WIRE_ID_LEN],
+                             const char *pass, size_t len, uint64_t max_mem);
+
+/* The secrets a reader may try: identities and passphrases, in sodium_malloc'd memory. */
+struct icarc_keyring {
+	unsigned char (*sk)[32];
+	size_t n_sk;
+	char *pass;     /* sodium_malloc'd, NUL-terminated */
+	size_t pass_len;
+	int have_pass;
+};
+int Icarc_keyring_add_sk(struct icarc_keyring *kr, const unsigned char sk[32]);
+int Icarc_keyring_add_pass(struct icarc_keyring *kr, const char *pass, size_t len);
+void Icarc_keyring_clear(struct icarc_keyring *kr);
+/* Parse and authenticate the HEADER body (record header bytes included in `rec`, magic first).
+ * On success *keys is set for encrypted archives (NULL otherwise). */
+struct header_info {
+	struct wire_header h;
+	size_t stanzas_len; /* bytes of stanzas */
+};
+int Icarc_header_open(struct icarc_err *e, const uint8_t *magic_and_record, size_t n, const struct icarc_keyring *kr,
+                      int no_key, uint64_t max_kdf_mem, struct header_info *hi, struct icarc_keys **keys);
+
+/* Sealing: XChaCha20-Poly1305-IETF, nonce stored in front, associated data given. */
+void Icarc_random(void *buf, size_t n);
+/* AD of a record: Archive_Id || record header bytes 0..7 || the body's clear prefix. */
+size_t Icarc_ad(uint8_t *ad, const uint8_t id[WIRE_ID_LEN], const uint8_t rec_hdr[WIRE_RECORD_HDR], const uint8_t *prefix,
+                size_t prefix_len);
+/* Encrypt in place: buf holds room for nonce (24) + msg + tag (16); the msg sits at buf + 24. */
+void Icarc_seal(const struct icarc_keys *k, uint8_t *buf, size_t msg_len, const uint8_t *ad, size_t ad_len);
+/* Decrypt in place; 0 ok, -1 authentication failure. The plaintext is at buf + 24. */
+int Icarc_open(const struct icarc_keys *k, uint8_t *buf, size_t sealed_len, const uint8_t *ad, size_t ad_len);
+
+/* Record checksum over header bytes 0..7 and the body. */
+uint64_t Icarc_record_checksum(uint64_t seed, const uint8_t hdr[WIRE_RECORD_HDR], const uint8_t *body, size_t n);
+/* Fill in length and checksum of a record whose body is at rec + 16. */
+void Icarc_record_finish(uint8_t *rec, uint8_t type, uint8_t flags, uint32_t body_len, uint64_t seed);
+
+/* ---- the chunk codec (chunk.c) ---- */
+struct chunk_ctx; /* per worker: zstd contexts */
+struct chunk_ctx *Icarc_chunk_ctx_new(int level);
+void Icarc_chunk_ctx_free(struct chunk_ctx *c);
+/* Bytes needed for a CHUNK record of a chunk of `chunk_size` plaintext bytes. */
+size_t Icarc_chunk_record_max(uint32_t chunk_size);
+/* Encode the chunk `c` (plain bytes in `plain`) as a full CHUNK record at `rec`; returns its size.
+ * Fills `row` (hash, flags, sizes; stored_offset is the caller's). */
+size_t Icarc_chunk_seal(struct chunk_ctx *cc, const struct icarc_keys *k, const uint8_t id[WIRE_ID_LEN],
+                        const struct wire_chunk *c, const uint8_t *plain, uint8_t *rec, struct wire_row *row);
+/* Decode the CHUNK record `rec` of `rec_len` bytes (header included, checksum already checked) into
+ * `plain` (room for c->plain_len). Returns ICARC_OK or an error status with a message in `why`. */
+int Icarc_chunk_open(struct chunk_ctx *cc, const struct icarc_keys *k, const uint8_t id[WIRE_ID_LEN], uint8_t *rec,
+                     size_t rec_len, const struct wire_chunk *c, uint8_t *plain, uint8_t hash_out[WIRE_HASH_LEN],
+                     char *why, size_t why_len);
+
+/* ---- worker pool (pool.c): jobs run on N threads, or inline when N = 0 ---- */
+struct pool_job {
+	void (*run)(struct pool_job *job, void *worker_ctx);
+	struct pool_job *next;
+	int done;
+};
+struct pool;
+/* make_ctx/free_ctx give each worker thread its own context (zstd contexts). */
+struct pool *Icarc_pool_new(unsigned threads, void *(*make_ctx)(void *arg), void (*free_ctx)(void *ctx), void *arg);
+void Icarc_pool_submit(struct pool *p, struct pool_job *job);
+void Icarc_pool_wait(struct pool *p, struct pool_job *job);
+int Icarc_pool_is_done(struct pool *p, struct pool_job *job);
+void Icarc_pool_free(struct pool *p);
+unsigned Icarc_cpu_count(void);
+
+/* Metadata (meta.c): a sorted key -> value map. */
+struct meta_item {
+	char *key;
+	uint8_t *value;
+	size_t len;
+};
+struct meta_map {
+	struct meta_item *items;
+	size_t n, cap;
+};
+int Icarc_meta_set(struct meta_map *m, const char *key, size_t key_len, const void *value, size_t len);
+void Icarc_meta_clear(struct meta_map *m);
+size_t Icarc_meta_encoded_size(const struct meta_map *m);
+void Icarc_meta_encode(const struct meta_map *m, uint8_t *out);
+/* Merge the encoded pairs into `m`; ICARC_OK or ICARC_E_FORMAT with `why`. */
+int Icarc_meta_decode(struct meta_map *m, const uint8_t *in, size_t n, const char **why);
+
+#define ICARC_DEFAULT_MAX_ENTRIES 1000000
+#define ICARC_DEFAULT_MAX_KDF_MEM (1ULL << 30)
+#define ICARC_INDEX_MAX (256U << 20) /* an INDEX record's body: bounded by the entry limit */
+#endif

@@ -1,0 +1,278 @@
+/* cmd_pack.c - icarc pack: a file or stdin into an archive. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define IN_BUF (1U << 20)
+#define OUT_BUF (4U << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: icarc pack [-o ARCHIVE|-] [--entry NAME] [--level N] [--chunk-size SIZE] [--workers N]\n"
+	        "                  [-r RECIPIENT|FILE]... [--passphrase-file FILE] [--no-encrypt] [--meta KEY=VALUE]...\n"
+	        "                  INPUT|-\n\n"
+	        "Pack INPUT (a file, or - for stdin) into an archive: fixed chunks (default 1 MiB), each hashed\n"
+	        "(XXH3-128), compressed (zstd) and encrypted (XChaCha20-Poly1305) to every recipient (-r: an icarc1...\n"
+	        "string, or a file of them or of identities) and/or a passphrase (--passphrase-file, or asked on the\n"
+	        "terminal when neither -r nor --no-encrypt is given).\n\n"
+	        "  -o ARCHIVE          output (default: stdout if it is not a terminal); written as ARCHIVE.part and\n"
+	        "                      renamed when complete\n"
+	        "  --entry NAME        entry name (default: INPUT's base name, 'stdin' for -)\n"
+	        "  --level N           zstd level 1..19 (default 3)\n"
+	        "  --chunk-size SIZE   multiple of 64K from 64K to 16M (default 1M)\n"
+	        "  --workers N         compression threads (default: one per CPU)\n"
+	        "  --no-encrypt        integrity only (checksums, no secrecy)\n"
+	        "  --meta KEY=VALUE    authenticated archive metadata\n");
+}
+
+/* -r: a recipient string, or a file with recipients or identities, one per line. */
+static int add_recipients(struct icarc_writer *w, const char *arg, int *count)
+{
+	unsigned char pk[ICARC_PUBLICKEYBYTES];
+	if (icarc_recipient_decode(pk, arg) == ICARC_OK) {
+		(*count)++;
+		return icarc_writer_add_recipient(w, pk) == ICARC_OK ? EXIT_OK
+		                                                     : cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+	}
+	if (strncmp(arg, "icarc1", 6) == 0)
+		return cli_fail(EXIT_USAGE, "recipient '%s' is mistyped (its checksum does not match)", arg);
+	FILE *f = fopen(arg, "re");
+	if (f == NULL)
+		return cli_fail(EXIT_USAGE, "-r %s: neither a recipient (icarc1...) nor a readable file (%s)", arg, strerror(errno));
+	char line[256];
+	unsigned lineno = 0;
+	int rc = EXIT_OK, found = 0;
+	while (rc == EXIT_OK && fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		unsigned char sk[ICARC_SECRETKEYBYTES];
+		if (icarc_recipient_decode(pk, line) == ICARC_OK) {
+		} else if (icarc_identity_decode(sk, line) == ICARC_OK) {
+			icarc_sk_to_pk(pk, sk);
+			sodium_memzero(sk, sizeof sk);
+		} else {
+			rc = cli_fail(EXIT_USAGE, "%s, line %u: not a recipient or identity", arg, lineno);
+			break;
+		}
+		found++;
+		if (icarc_writer_add_recipient(w, pk) != ICARC_OK)
+			rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+	}
+	sodium_memzero(line, sizeof line);
+	fclose(f);
+	if (rc == EXIT_OK && found == 0)
+		rc = cli_fail(EXIT_USAGE, "%s holds no recipient", arg);
+	*count += found;
+	return rc;
+}
+
+static int set_meta_arg(struct icarc_writer *w, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (eq == NULL || eq == kv || (size_t)(eq - kv) > 255)
+		return cli_fail(EXIT_USAGE, "--meta wants KEY=VALUE, got '%s'", kv);
+	char key[256];
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = '\0';
+	return icarc_writer_set_meta(w, key, eq + 1, strlen(eq + 1)) == ICARC_OK ? EXIT_OK
+	                                                                        : cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+}
+
+/* Drive the writer: push everything from in_fd, write everything to out_fd. */
+static int pump(struct icarc_writer *w, int in_fd, const char *in_name, int out_fd, const char *out_name)
+{
+	uint8_t *ib = malloc(IN_BUF), *ob = malloc(OUT_BUF);
+	int rc = EXIT_OK;
+	if (ib == NULL || ob == NULL) {
+		free(ib);
+		free(ob);
+		return cli_fail(EXIT_IO, "out of memory");
+	}
+	int eof = 0;
+	while (rc == EXIT_OK) {
+		struct icarc_in in = {ib, 0, 0};
+		if (!eof) {
+			ssize_t n = read(in_fd, ib, IN_BUF);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				rc = cli_fail(EXIT_IO, "reading %s: %s", in_name, strerror(errno));
+				break;
+			}
+			in.size = (size_t)n;
+			eof = n == 0;
+		}
+		enum icarc_push_mode mode = eof ? ICARC_FINISH : ICARC_CONTINUE;
+		int st;
+		do {
+			struct icarc_out out = {ob, OUT_BUF, 0};
+			st = icarc_writer_push(w, &out, &in, mode);
+			if (st < 0) {
+				rc = cli_fail(cli_exit_for(st), "%s", icarc_writer_error(w));
+				break;
+			}
+			if (out.pos && cli_write_all(out_fd, ob, out.pos) != 0) {
+				rc = cli_fail(EXIT_IO, "writing %s: %s", out_name, strerror(errno));
+				break;
+			}
+		} while (st == ICARC_NEED_OUTPUT || in.pos < in.size);
+		if (eof)
+			break;
+	}
+	free(ib);
+	free(ob);
+	return rc;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},  {"entry", required_argument, NULL, 'e'},
+		{"level", required_argument, NULL, 'l'},   {"chunk-size", required_argument, NULL, 'c'},
+		{"workers", required_argument, NULL, 'w'}, {"recipient", required_argument, NULL, 'r'},
+		{"passphrase-file", required_argument, NULL, 'p'}, {"no-encrypt", no_argument, NULL, 'n'},
+		{"meta", required_argument, NULL, 'm'},    {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char *output = NULL, *entry = NULL, *pass_file = NULL;
+	const char *recips[64], *metas[64];
+	size_t n_recips = 0, n_metas = 0;
+	int no_encrypt = 0, c;
+	uint64_t level = 3, chunk = ICARC_CHUNK_DEFAULT, workers = 0;
+	int have_workers = 0;
+	while ((c = getopt_long(argc, argv, "o:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'e': entry = optarg; break;
+		case 'l':
+			if (cli_parse_u64(optarg, &level) != 0 || level < 1 || level > 19)
+				return cli_fail(EXIT_USAGE, "--level wants 1..19, got '%s'", optarg);
+			break;
+		case 'c':
+			if (cli_parse_size(optarg, &chunk) != 0 || chunk % ICARC_CHUNK_ALIGN || chunk < ICARC_CHUNK_ALIGN ||
+			    chunk > ICARC_CHUNK_MAX)
+				return cli_fail(EXIT_USAGE, "--chunk-size wants a multiple of 64K from 64K to 16M, got '%s'", optarg);
+			break;
+		case 'w':
+			if (cli_parse_u64(optarg, &workers) != 0 || workers > 64)
+				return cli_fail(EXIT_USAGE, "--workers wants 0..64, got '%s'", optarg);
+			have_workers = 1;
+			break;
+		case 'r':
+			if (n_recips == 64)
+				return cli_fail(EXIT_USAGE, "too many -r options");
+			recips[n_recips++] = optarg;
+			break;
+		case 'p': pass_file = optarg; break;
+		case 'n': no_encrypt = 1; break;
+		case 'm':
+			if (n_metas == 64)
+				return cli_fail(EXIT_USAGE, "too many --meta options");
+			metas[n_metas++] = optarg;
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *input = argv[optind];
+	if (no_encrypt && (n_recips || pass_file))
+		return cli_fail(EXIT_USAGE, "--no-encrypt contradicts -r and --passphrase-file");
+	if (output == NULL && isatty(STDOUT_FILENO))
+		return cli_fail(EXIT_USAGE, "refusing to write an archive to a terminal: use -o ARCHIVE");
+	int to_stdout = output == NULL || strcmp(output, "-") == 0;
+	if (entry == NULL) {
+		const char *slash = strrchr(input, '/');
+		entry = strcmp(input, "-") == 0 ? "stdin" : slash ? slash + 1 : input;
+	}
+
+	struct icarc_writer *w = icarc_writer_new();
+	if (w == NULL)
+		return cli_fail(EXIT_IO, "out of memory");
+	int rc = EXIT_OK;
+	if (icarc_writer_set_option(w, ICARC_OPT_LEVEL, (int64_t)level) != ICARC_OK ||
+	    icarc_writer_set_option(w, ICARC_OPT_CHUNK_SIZE, (int64_t)chunk) != ICARC_OK ||
+	    (have_workers && icarc_writer_set_option(w, ICARC_OPT_WORKERS, (int64_t)workers) != ICARC_OK))
+		rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+	int n_keys = 0;
+	for (size_t i = 0; rc == EXIT_OK && i < n_recips; i++)
+		rc = add_recipients(w, recips[i], &n_keys);
+	if (rc == EXIT_OK && !no_encrypt && (pass_file || n_recips == 0)) {
+		char *pass;
+		size_t len;
+		rc = cli_read_passphrase(pass_file, 1, &pass, &len);
+		if (rc == EXIT_OK) {
+			if (icarc_writer_add_passphrase(w, pass, len) != ICARC_OK)
+				rc = cli_fail(EXIT_IO, "%s", icarc_writer_error(w));
+			cli_secret_free(pass, len);
+		} else if (pass_file == NULL) {
+			cli_warn("encryption is on by default: give -r RECIPIENT, --passphrase-file FILE, or --no-encrypt");
+		}
+	}
+	char now[32];
+	time_t t = time(NULL);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (rc == EXIT_OK && (icarc_writer_set_meta(w, "created", now, strlen(now)) != ICARC_OK ||
+	                      icarc_writer_set_meta(w, "tool", "icarc " PACKAGE_VERSION, strlen("icarc " PACKAGE_VERSION)) != ICARC_OK))
+		rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+	for (size_t i = 0; rc == EXIT_OK && i < n_metas; i++)
+		rc = set_meta_arg(w, metas[i]);
+	if (rc == EXIT_OK && icarc_writer_begin_entry(w, entry) != ICARC_OK)
+		rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+
+	int in_fd = -1, out_fd = -1;
+	char *part = NULL;
+	if (rc == EXIT_OK) {
+		in_fd = strcmp(input, "-") == 0 ? STDIN_FILENO : open(input, O_RDONLY | O_CLOEXEC);
+		if (in_fd < 0)
+			rc = cli_fail(EXIT_IO, "cannot open '%s': %s", input, strerror(errno));
+	}
+	if (rc == EXIT_OK) {
+		if (to_stdout) {
+			out_fd = STDOUT_FILENO;
+		} else {
+			size_t n = strlen(output) + 6;
+			part = malloc(n);
+			if (part == NULL)
+				rc = cli_fail(EXIT_IO, "out of memory");
+			else {
+				snprintf(part, n, "%s.part", output);
+				out_fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+				if (out_fd < 0)
+					rc = cli_fail(EXIT_IO, "cannot create '%s': %s", part, strerror(errno));
+			}
+		}
+	}
+	if (rc == EXIT_OK)
+		rc = pump(w, in_fd, strcmp(input, "-") == 0 ? "stdin" : input, out_fd, to_stdout ? "stdout" : part);
+	if (in_fd > STDIN_FILENO)
+		close(in_fd);
+	if (part && out_fd >= 0) {
+		if (rc == EXIT_OK && fsync(out_fd) != 0)
+			rc = cli_fail(EXIT_IO, "writing %s: %s", part, strerror(errno));
+		if (close(out_fd) != 0 && rc == EXIT_OK)
+			rc = cli_fail(EXIT_IO, "writing %s: %s", part, strerror(errno));
+		if (rc == EXIT_OK && rename(part, output) != 0)
+			rc = cli_fail(EXIT_IO, "cannot rename '%s' to '%s': %s", part, output, strerror(errno));
+		if (rc != EXIT_OK)
+			unlink(part); /* never leave a partial archive behind */
+	}
+	free(part);
+	icarc_writer_free(w);
+	return rc;
+}
