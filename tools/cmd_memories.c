@@ -137,7 +137,7 @@ int cmd_memories(int argc, char **argv)
 		char what[300];
 		struct st_src *vm = mgr_memory(src, m, id, err, sizeof err);
 		if (vm == NULL)
-			snprintf(what, sizeof what, "damaged: %s", err);
+			snprintf(what, sizeof what, "damaged: %.200s", err);
 		else
 			sniff(vm, what, sizeof what);
 		st_close(vm);

@@ -200,6 +200,11 @@ static int resolve_simple(struct st_src *src, uint64_t offset, enum lay_kind kin
                           char *err, size_t errlen)
 {
 	res->found = kind;
+	if (offset > src->size) {
+		snprintf(err, errlen, "%s: offset %llu is past its end (%llu bytes)", src->what,
+		         (unsigned long long)offset, (unsigned long long)src->size);
+		return -1;
+	}
 	switch (kind) {
 	case LAY_RAW:
 		res->start = offset;
