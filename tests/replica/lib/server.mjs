@@ -26,6 +26,34 @@ const RESPONSE_SEP = concat(new Uint8Array([11]), utf8('ic-response'));
 export const RANGE_START = unhex('00000000000000000101');
 export const RANGE_END = unhex('ffffffffffffffff0101');
 
+// A query response (SPEC https-interface.md §Query call), signed by `nodeKey` over
+// "\x0Bic-response" ‖ hash_of_map({status, reply | reject_*, timestamp, request_id}); CBOR chunks.
+// evil: 'bad-signature' flips a signature bit, 'wrong-reply' changes the reply after signing.
+export function queryResponse(nodeKey, rid, result, timestamp, evil = null) {
+  const resp = result.reply
+    ? { status: 'replied', reply: { arg: result.reply } }
+    : { status: 'rejected', reject_code: result.reject.code, reject_message: result.reject.message, error_code: result.reject.error_code };
+  let signature = nodeKey.sign(concat(RESPONSE_SEP, hashOfMap({ ...resp, timestamp, request_id: rid })));
+  if (evil === 'bad-signature') { signature = new Uint8Array(signature); signature[0] ^= 1; }
+  const out = [SELF_DESCRIBE];
+  if (resp.reply) {
+    let arg = resp.reply.arg;
+    if (evil === 'wrong-reply') { arg = new Uint8Array(arg); arg[arg.length - 1] ^= 0xff; }
+    cborMap(3, out); cborText('status', out); cborText('replied', out);
+    cborText('reply', out); cborMap(1, out); cborText('arg', out); cborBytes(arg, out);
+  } else {
+    cborMap(5, out); cborText('status', out); cborText('rejected', out);
+    cborText('reject_code', out); cborUint(resp.reject_code, out);
+    cborText('reject_message', out); cborText(resp.reject_message, out);
+    cborText('error_code', out); cborText(resp.error_code, out);
+  }
+  cborText('signatures', out); cborArray(1, out); cborMap(3, out);
+  cborText('timestamp', out); cborUint(timestamp, out);
+  cborText('signature', out); cborBytes(signature, out);
+  cborText('identity', out); cborBytes(nodeKey.id, out);
+  return out;
+}
+
 class HttpError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
@@ -257,37 +285,9 @@ export class Replica {
     ctx.replicated = false;
     const result = this.exec.run(ctx);
     const evil = this.faults.evil(endpoint);
-    const timestamp = this.certTime(endpoint);
-    let resp;
-    if (result.reply) {
-      resp = { status: 'replied', reply: { arg: result.reply } };
-    } else {
-      resp = { status: 'rejected', reject_code: result.reject.code, reject_message: result.reject.message, error_code: result.reject.error_code };
-    }
-    const signed = { ...resp, timestamp, request_id: rid };
     const nodeKey = evil === 'unknown-node-key' ? this.state.strangerNode : this.state.node;
-    let signature = nodeKey.sign(concat(RESPONSE_SEP, hashOfMap(signed)));
-    if (evil === 'bad-signature') { signature = new Uint8Array(signature); signature[0] ^= 1; }
-    if (evil === 'wrong-reply' && resp.reply) {
-      const arg = new Uint8Array(resp.reply.arg);
-      arg[arg.length - 1] ^= 0xff;
-      resp = { status: 'replied', reply: { arg } };
-    }
+    const out = queryResponse(nodeKey, rid, result, this.certTime(endpoint), evil);
     this.#maybeMutate(ctx);
-    const out = [SELF_DESCRIBE];
-    if (resp.reply) {
-      cborMap(3, out); cborText('status', out); cborText('replied', out);
-      cborText('reply', out); cborMap(1, out); cborText('arg', out); cborBytes(resp.reply.arg, out);
-    } else {
-      cborMap(5, out); cborText('status', out); cborText('rejected', out);
-      cborText('reject_code', out); cborUint(resp.reject_code, out);
-      cborText('reject_message', out); cborText(resp.reject_message, out);
-      cborText('error_code', out); cborText(resp.error_code, out);
-    }
-    cborText('signatures', out); cborArray(1, out); cborMap(3, out);
-    cborText('timestamp', out); cborUint(timestamp, out);
-    cborText('signature', out); cborBytes(signature, out);
-    cborText('identity', out); cborBytes(nodeKey.id, out);
     return { status: 200, body: out, cbor: true };
   }
 
