@@ -1,0 +1,77 @@
+/* certificate.h - IC certificates (ic-protocol.md §5): decoding, delegation, canister ranges in
+ * the sharded and legacy forms, freshness, and the BLS signature check (through ic_bls_verify,
+ * src/ic/bls.h, in one place: cert_signature_ok in certificate.c). Request status lookup. */
+#ifndef ICARC_IC_CERTIFICATE_H
+#define ICARC_IC_CERTIFICATE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ic/cbor.h"
+#include "ic/principal.h"
+
+#define IC_ROOT_KEY_DER_LEN 133U
+#define IC_BLS_DER_PREFIX_LEN 37U
+extern const uint8_t ic_bls_der_prefix[IC_BLS_DER_PREFIX_LEN];
+extern const uint8_t ic_mainnet_root_key[96]; /* agent-rs IC_ROOT_KEY, raw */
+
+/* A decoded certificate; it borrows the input bytes (keep them alive). */
+struct ic_cert {
+	struct ic_cbor_doc doc;
+	size_t tree;
+	const uint8_t *sig; /* 48 bytes */
+	int delegated;
+	struct ic_principal subnet_id; /* delegation.subnet_id */
+	struct ic_cbor_doc ddoc;       /* the delegation's certificate */
+	size_t dtree;
+	const uint8_t *dsig;
+};
+
+int ic_cert_decode(struct ic_cert *c, const uint8_t *p, size_t n, char *err, size_t errlen);
+void ic_cert_free(struct ic_cert *c);
+/* /time of the certificate (ns). 0 ok, -1 absent or malformed. */
+int ic_cert_time(const struct ic_cert *c, uint64_t *ns);
+
+struct ic_cert_policy {
+	const uint8_t *root_key; /* 96-byte BLS public key (raw, without the DER prefix) */
+	int subnet_target;       /* 0: target is the effective canister id; 1: the effective subnet id */
+	struct ic_principal target;
+	int check_time;          /* 0 only for recorded test vectors */
+	uint64_t now_ns;
+	uint64_t max_age_ns;     /* default 5 min */
+	uint64_t max_future_ns;  /* default 5 min */
+	uint64_t max_delegation_age_ns; /* default 30 days */
+};
+void ic_cert_policy_init(struct ic_cert_policy *p, const uint8_t *root_key, uint64_t now_ns);
+
+/* Verify the certificate: delegation (inner certificate signed by the root key, subnet key
+ * found, canister in the subnet's ranges or subnet id equal to the target), the BLS signature
+ * over "\x0Dic-state-root" || root hash, and freshness. 0 ok; -1 with a message. */
+int ic_cert_verify(const struct ic_cert *c, const struct ic_cert_policy *p, char *err, size_t errlen);
+
+/* The id of the subnet that signed the certificate (delegation or, without one, the root
+ * subnet: self-authenticating id of the root key's DER). */
+void ic_cert_signing_subnet(const struct ic_cert *c, const uint8_t root_key[96], struct ic_principal *out);
+
+/* Request status (spec §Request status). */
+enum ic_request_state {
+	IC_STATUS_UNKNOWN, /* not (yet) in the state tree */
+	IC_STATUS_RECEIVED,
+	IC_STATUS_PROCESSING,
+	IC_STATUS_REPLIED,
+	IC_STATUS_REJECTED,
+	IC_STATUS_DONE
+};
+struct ic_request_status {
+	enum ic_request_state state;
+	const uint8_t *reply; /* REPLIED: Candid bytes, into the certificate's input (zero copy) */
+	size_t reply_len;
+	uint64_t reject_code;  /* REJECTED */
+	const char *reject_message;
+	size_t reject_message_len;
+	const char *error_code; /* may be NULL */
+	size_t error_code_len;
+};
+/* 0 ok (including UNKNOWN); -1 if the tree cannot prove the status (pruned) or is malformed. */
+int ic_cert_request_status(const struct ic_cert *c, const uint8_t rid[32], struct ic_request_status *st, char *err,
+                           size_t errlen);
+#endif
