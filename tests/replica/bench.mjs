@@ -63,9 +63,11 @@ async function snapshotSetup() {
   const id = Ed25519KeyIdentity.fromSecretKey(seed);
   await fetch(`${url}/_/canisters/${cid}/controllers`, { method: 'POST', body: JSON.stringify({ controllers: [id.getPrincipal().toText()] }) });
   const agent = await HttpAgent.create({ host: url, identity: id, shouldFetchRootKey: true });
+  const before = await fetch(`${url}/_/canisters/${cid}`).then((r) => r.json());
+  const replace = before.snapshots.length ? [Buffer.from(before.snapshots.at(-1).id, 'hex')] : [];
   const res = await agent.call(Principal.managementCanister(), {
     methodName: 'take_canister_snapshot', effectiveCanisterId: target,
-    arg: IDL.encode([IDL.Record({ canister_id: IDL.Principal, replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)) })], [{ canister_id: target, replace_snapshot: [] }]),
+    arg: IDL.encode([IDL.Record({ canister_id: IDL.Principal, replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)) })], [{ canister_id: target, replace_snapshot: replace }]),
   });
   void res;
   const snapshots = await fetch(`${url}/_/canisters/${cid}`).then((r) => r.json());

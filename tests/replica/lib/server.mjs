@@ -122,6 +122,9 @@ export class Replica {
       let r;
       if (endpoint === 'status' && req.method === 'GET') r = this.#status();
       else if (!m || req.method !== 'POST') throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
+      else if ((req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() !== 'application/cbor') {
+        throw new HttpError(400, 'Unexpected content-type, expected application/cbor.');
+      }
       else r = await this.#api(Number(m[1]), m[2], m[3], m[4], body, endpoint);
       if (out?.cut) {
         const b = Array.isArray(r.body) ? Buffer.concat(r.body) : Buffer.from(r.body);
