@@ -1,5 +1,6 @@
 // Certified state: a labeled tree, its witness for the requested paths, the root hash and the BLS
 // signature. Layout and hashing: SPEC certification.md (../shared/docs/ic-protocol.md §5).
+import { Worker } from 'node:worker_threads';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import * as cbor from '@dfinity/cbor';
 import { sha256, utf8, concat, compareBytes, unhex } from './util.mjs';
@@ -77,6 +78,33 @@ export class Signer {
     this.pk = bls12_381.shortSignatures.getPublicKey(sk).toBytes(true);
     this.der = concat(BLS_DER_PREFIX, this.pk);
   }
+  // The same signature, computed in a worker thread; falls back to signRoot if workers are unavailable.
+  signRootAsync(root) {
+    if (this.workerFailed) return Promise.resolve(this.signRoot(root));
+    if (!this.worker) {
+      try {
+        this.worker = new Worker(new URL('./bls-worker.mjs', import.meta.url), { workerData: { sk: this.sk, sep: STATE_ROOT_SEP } });
+        this.worker.unref();
+        this.pending = new Map();
+        this.nextId = 0;
+        this.worker.on('message', ({ id, sig }) => { const p = this.pending.get(id); this.pending.delete(id); p.resolve(sig); });
+        this.worker.on('error', (e) => {
+          this.workerFailed = true;
+          for (const p of this.pending.values()) p.reject(e);
+          this.pending.clear();
+        });
+      } catch {
+        this.workerFailed = true;
+        return Promise.resolve(this.signRoot(root));
+      }
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, root });
+    });
+  }
+  close() { if (this.worker) this.worker.terminate(); }
   signRoot(root) {
     const msg = bls12_381.shortSignatures.hash(concat(STATE_ROOT_SEP, root));
     return bls12_381.shortSignatures.sign(msg, this.sk).toBytes(true);

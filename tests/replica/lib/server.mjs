@@ -67,6 +67,7 @@ export class Replica {
     this.exec = new Executor(state, this.counters);
     this.requests = new Map(); // request id hex -> { sender, result, time }
     this.rounds = new Map(); // evil mode ('' = none) -> round being collected
+    this.chain = Promise.resolve();
     this.height = 1;
   }
 
@@ -80,7 +81,7 @@ export class Replica {
     });
     return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
   }
-  close() { return new Promise((r) => this.server.close(r)); }
+  close() { this.state.signer.close(); return new Promise((r) => this.server.close(r)); }
 
   #count(group, key) { this.counters[group][key] = (this.counters[group][key] ?? 0) + 1; }
 
@@ -349,21 +350,22 @@ export class Replica {
     if (!round) {
       round = { rids: [], canisters: [], waiters: [] };
       this.rounds.set(evil, round);
-      setImmediate(() => this.#flush(evil));
+      // One round is signed at a time; requests arriving meanwhile gather in the next round.
+      setImmediate(() => { this.chain = this.chain.then(() => this.#flush(evil)); });
     }
     round.rids.push(...want.rids);
     round.canisters.push(...want.canisters);
     return new Promise((resolve, rejectP) => round.waiters.push({ paths, resolve, reject: rejectP }));
   }
 
-  #flush(evil) {
+  async #flush(evil) {
     const round = this.rounds.get(evil);
     this.rounds.delete(evil);
     try {
       const tree = this.#tree({ rids: round.rids, canisters: round.canisters }, evil || null);
       let root = hashOf(tree);
       if (evil === 'bad-signature') root = sha256(root);
-      const signature = this.state.signer.signRoot(root);
+      const signature = await this.state.signer.signRootAsync(root);
       this.counters.certificates = (this.counters.certificates ?? 0) + 1;
       for (const w of round.waiters) {
         let t = witness(tree, [...w.paths, [utf8('time')]]);
