@@ -81,7 +81,12 @@ export class Replica {
     });
     return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
   }
-  close() { this.state.signer.close(); return new Promise((r) => this.server.close(r)); }
+  close() {
+    this.state.signer.close();
+    const done = new Promise((r) => this.server.close(r));
+    this.server.closeAllConnections?.();
+    return done;
+  }
 
   #count(group, key) { this.counters[group][key] = (this.counters[group][key] ?? 0) + 1; }
 
