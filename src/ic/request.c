@@ -79,6 +79,34 @@ int ic_hash_of_value(const struct ic_cbor_doc *d, size_t i, uint8_t out[32])
 	}
 }
 
+int ic_query_response_hash(const struct ic_cbor_doc *d, size_t resp, const uint8_t rid[32], uint64_t timestamp,
+                           uint8_t out[32])
+{
+	static const char *const keys[] = {"status", "reply", "reject_code", "reject_message", "error_code"};
+	uint8_t pairs[7 * 64], t[10];
+	size_t n = 0;
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		size_t v = ic_cbor_map_get(d, resp, keys[k]);
+		if (v == IC_CBOR_NONE)
+			continue;
+		sha(pairs + 64 * n, keys[k], strlen(keys[k]));
+		if (ic_hash_of_value(d, v, pairs + 64 * n + 32) != 0)
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	sha(pairs + 64 * n, "timestamp", 9);
+	sha(pairs + 64 * n + 32, t, ic_leb_encode(timestamp, t));
+	n++;
+	sha(pairs + 64 * n, "request_id", 10);
+	sha(pairs + 64 * n + 32, rid, 32);
+	n++;
+	qsort(pairs, n, 64, cmp64);
+	sha(out, pairs, n * 64);
+	return 0;
+}
+
 static const char *type_name(enum ic_request_type t)
 {
 	return t == IC_REQ_CALL ? "call" : t == IC_REQ_QUERY ? "query" : "read_state";

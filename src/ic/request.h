@@ -47,6 +47,12 @@ struct ic_request {
  * map). 0 ok, -1 for other types (tags inside, simple values). */
 int ic_hash_of_value(const struct ic_cbor_doc *d, size_t i, uint8_t out[32]);
 
+/* The hash a node signs for a query response (spec §Query call): hash_of_map of the
+ * response's status and reply (or reject_code, reject_message, error_code) plus timestamp and
+ * request_id. resp is the (untagged) response map. 0 ok, -1 malformed. */
+int ic_query_response_hash(const struct ic_cbor_doc *d, size_t resp, const uint8_t rid[32], uint64_t timestamp,
+                           uint8_t out[32]);
+
 /* Encode the content map (keys in the order the official agents write them). */
 void ic_request_encode_content(const struct ic_request *r, struct ic_buf *out);
 /* The request id of the content. 0 ok, -1 out of memory. */

@@ -298,6 +298,62 @@ static void test_envelopes(void)
 	ic_buf_free(&b);
 }
 
+/* ic-protocol.md A.5: node signatures over query responses (synthetic, verified in Python) */
+static void test_query_response(void)
+{
+	uint8_t body[512], rid[32], h[32], sig[64], der[44];
+	size_t n = unhex(body, sizeof body, "d9d9f7a366737461747573677265706c696564657265706c79a163617267464449444c00006a7369676e61747572657381a36974696d657374616d701b17979cfe3d85cd15697369676e61747572655840759d8e64a2b1bc6203d243bb0cc7931d4d0b396f059a419c178b195b08796127797781af59c3cb6dd085b0479389a32a1b3f0379a88d96d359945d9da989d80e686964656e74697479581d79e962f37090cdcc6f86eb0fbf97d0289983595fea630061fb2ad8f902");
+	unhex(rid, sizeof rid, "9bc8bd7b2e08bd328a006f6b6b2023af7c9d6d39a0ba5428ae77635aea2fa395");
+	unhex(der, sizeof der, "302a300506032b6570032100d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737");
+	struct ic_cbor_doc d;
+	char err[200];
+	if (!TAP_OK(ic_cbor_decode(body, n, NULL, &d, err, sizeof err) == 0, "query response: decodes"))
+		return;
+	size_t top = ic_cbor_untag(&d, 0);
+	size_t sigs = ic_cbor_map_get(&d, top, "signatures");
+	size_t s0 = ic_cbor_array_at(&d, sigs, 0);
+	uint64_t ts = 0;
+	const uint8_t *sp, *ip;
+	size_t sl, il;
+	ic_cbor_get_uint(&d, ic_cbor_map_get(&d, s0, "timestamp"), &ts);
+	ic_cbor_get_bytes(&d, ic_cbor_map_get(&d, s0, "signature"), &sp, &sl);
+	ic_cbor_get_bytes(&d, ic_cbor_map_get(&d, s0, "identity"), &ip, &il);
+	TAP_OK(ts == 1700000000123456789ULL && sl == 64, "query response: timestamp and signature fields");
+	struct ic_principal node, want;
+	ic_principal_from_bytes(&node, ip, il);
+	ic_principal_from_text(&want, "r772c-4dz5f-rpg4e-qzxgg-7bxlb-67zpu-bitgb-vsx7k-mmagd-6zk3d-4qe", 63, err, sizeof err);
+	TAP_OK(ic_principal_cmp(&node, &want) == 0, "query response: node identity");
+	struct ic_principal self;
+	ic_principal_self_authenticating(&self, der, 44);
+	TAP_OK(ic_principal_cmp(&node, &self) == 0, "query response: node id is self-authenticating of its key");
+	TAP_OK(ic_query_response_hash(&d, top, rid, ts, h) == 0 &&
+	       hexeq(h, 32, "3a4e5896673e43aef2a7d207c43f9fd9c3b4bf647c453dedbb56af006d784ea9"), "query response: replied hash");
+	uint8_t msg[12 + 32];
+	memcpy(msg, IC_SEP_RESPONSE, 12);
+	memcpy(msg + 12, h, 32);
+	TAP_OK(ic_ed25519_der_verify(der, 44, msg, sizeof msg, sp), "query response: node signature verifies");
+	msg[20] ^= 1;
+	TAP_OK(!ic_ed25519_der_verify(der, 44, msg, sizeof msg, sp), "query response: altered hash fails");
+	ic_cbor_doc_free(&d);
+
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_cbor_put_head(&b, 5, 4);
+	ic_cbor_put_text(&b, "status"), ic_cbor_put_text(&b, "rejected");
+	ic_cbor_put_text(&b, "reject_code"), ic_cbor_put_uint(&b, 4);
+	ic_cbor_put_text(&b, "reject_message"), ic_cbor_put_text(&b, "nope");
+	ic_cbor_put_text(&b, "error_code"), ic_cbor_put_text(&b, "IC0406");
+	ic_cbor_decode(b.p, b.len, NULL, &d, err, sizeof err);
+	TAP_OK(ic_query_response_hash(&d, 0, rid, 1700000000123456789ULL, h) == 0 &&
+	       hexeq(h, 32, "bf71cbbb243cfa790dc89e577bd20bf1eee33e7edb12fcfccae9aa999cb5eef6"), "query response: rejected hash");
+	unhex(sig, sizeof sig, "e28e5af28e853288d63cae102448d8d1a9da8aa6fcd7d6c3dfbdb390f9f422f9e51b6ecaf1337c0d856280daa4c71f52c4373fec06c9f624bbe8025aabaa000f");
+	memcpy(msg + 12, h, 32);
+	msg[20] = h[8];
+	TAP_OK(ic_ed25519_der_verify(der, 44, msg, sizeof msg, sig), "query response: rejected signature verifies");
+	ic_cbor_doc_free(&d);
+	ic_buf_free(&b);
+}
+
 static void test_pem(void)
 {
 	const char *srcdir = getenv("ICARC_SRCDIR");
@@ -355,6 +411,7 @@ int main(void)
 	test_principal();
 	test_request_id();
 	test_envelopes();
+	test_query_response();
 	test_pem();
 	return tap_done();
 }
