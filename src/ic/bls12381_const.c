@@ -42,6 +42,14 @@ const fp2 bls_frob_v2 = { /* xi^(2(p-1)/3) */
 const fp2 bls_frob_w = { /* xi^((p-1)/6) */
 	{{0x07089552b319d465ULL, 0xc6695f92b50a8313ULL, 0x97e83cccd117228fULL, 0xa35baecab2dc29eeULL, 0x1ce393ea5daace4dULL, 0x08f2220fb0fb66ebULL}},
 	{{0xb2f66aad4ce5d646ULL, 0x5842a06bfc497cecULL, 0xcf4895d42599d394ULL, 0xc11b9cba40a8e8d0ULL, 0x2e3813cbe5a0de89ULL, 0x110eefda88847fafULL}}};
+const fp bls_g1_beta = /* cube root of 1: (beta x, y) = [-x^2](x, y) on G1 */
+	{{0x30f1361b798a64e8ULL, 0xf3b8ddab7ece5a2aULL, 0x16a8ca3ac61577f7ULL, 0xc26a2ff874fd029bULL, 0x3636b76660701c6eULL, 0x051ba4ab241b6160ULL}};
+const fp2 bls_psi_cx = { /* xi^-((p-1)/3) */
+	{{0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL}},
+	{{0x890dc9e4867545c3ULL, 0x2af322533285a5d5ULL, 0x50880866309b7e2cULL, 0xa20d1b8c7e881024ULL, 0x14e4f04fe2db9068ULL, 0x14e56d3f1564853aULL}}};
+const fp2 bls_psi_cy = { /* xi^-((p-1)/2) */
+	{{0x3e2f585da55c9ad1ULL, 0x4294213d86c18183ULL, 0x382844c88b623732ULL, 0x92ad2afd19103e18ULL, 0x1d794e4fac7cf0b9ULL, 0x0bd592fc7d825ec8ULL}},
+	{{0x7bcfa7a25aa30fdaULL, 0xdc17dec12a927e7cULL, 0x2f088dd86b4ebef1ULL, 0xd1ca2087da74d4a7ULL, 0x2da2596696cebc1dULL, 0x0e2b7eedbbfd87d2ULL}}};
 const fp bls_sswu_a = /* A' */
 	{{0x2f65aa0e9af5aa51ULL, 0x86464c2d1e8416c3ULL, 0xb85ce591b7bd31e2ULL, 0x27e11c91b5f24e7cULL, 0x28376eda6bfc1835ULL, 0x155455c3e5071d85ULL}};
 const fp bls_sswu_b = /* B' */

@@ -20,7 +20,8 @@ void bls_g1_neg(g1p *r, const g1p *a);
 void bls_g1_mul(g1p *r, const g1p *a, const uint64_t *k, int nlimbs); /* little-endian limbs */
 bool bls_g1_eq(const g1p *a, const g1p *b);
 bool bls_g1_on_curve(const g1p *a);
-bool bls_g1_in_subgroup(const g1p *a);
+bool bls_g1_in_subgroup(const g1p *a);          /* phi(a) = [-x^2]a */
+bool bls_g1_in_subgroup_by_order(const g1p *a); /* [r]a = O */
 void bls_g1_generator(g1p *r);
 /* ZCash compressed format; false unless a canonical, on-curve, prime-order, finite point. */
 bool bls_g1_decompress(g1p *r, const uint8_t in[48]);
@@ -36,7 +37,8 @@ void bls_g2_neg(g2p *r, const g2p *a);
 void bls_g2_mul(g2p *r, const g2p *a, const uint64_t *k, int nlimbs);
 bool bls_g2_eq(const g2p *a, const g2p *b);
 bool bls_g2_on_curve(const g2p *a);
-bool bls_g2_in_subgroup(const g2p *a);
+bool bls_g2_in_subgroup(const g2p *a);          /* psi(a) = [x]a */
+bool bls_g2_in_subgroup_by_order(const g2p *a); /* [r]a = O */
 void bls_g2_generator(g2p *r);
 bool bls_g2_decompress(g2p *r, const uint8_t in[96]);
 void bls_g2_compress(uint8_t out[96], const g2p *a);

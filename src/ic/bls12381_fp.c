@@ -36,9 +36,10 @@ void bls_fp_add(fp *r, const fp *a, const fp *b)
 		r->l[i] = (uint64_t)s;
 		carry = (uint64_t)(s >> 64);
 	}
-	/* 2p < 2^384, so there is never a carry out of the top limb */
-	if (geq(r->l, bls_p.l))
-		sub6(r->l, r->l, bls_p.l);
+	/* 2p < 2^384, so there is never a carry out of the top limb; subtract p unless that borrows */
+	uint64_t d[6];
+	if (!sub6(d, r->l, bls_p.l))
+		memcpy(r->l, d, sizeof(d));
 }
 
 void bls_fp_sub(fp *r, const fp *a, const fp *b)
@@ -66,29 +67,70 @@ void bls_fp_dbl(fp *r, const fp *a)
 	bls_fp_add(r, a, a);
 }
 
-/* CIOS Montgomery multiplication without the extra carry word: valid because the top limb of p
- * is below (2^64-1)/2 - 1, so t stays below 2p inside 6 limbs (inputs must be < p). */
+/* p and -p^-1 mod 2^64 as literals, so the unrolled multiplication uses immediates (the same
+ * values as bls_p and bls_p_inv in the generated bls12381_const.c; the unit tests check them) */
+#define P0 0xb9feffffffffaaabULL
+#define P1 0x1eabfffeb153ffffULL
+#define P2 0x6730d2a0f6b0f624ULL
+#define P3 0x64774b84f38512bfULL
+#define P4 0x4b1ba7b6434bacd7ULL
+#define P5 0x1a0111ea397fe69aULL
+#define P_INV 0x89f3fffcfffcfffdULL
+
+/* CIOS Montgomery multiplication, unrolled, without the extra carry word: valid because the top
+ * limb of p is below (2^64-1)/2 - 1, so t stays below 2p inside 6 limbs (inputs must be < p). */
 static void mont_mul(uint64_t *r, const uint64_t *a, const uint64_t *b)
 {
-	uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-	for (int i = 0; i < 6; i++) {
-		u128 uv = (u128)a[0] * b[i] + t[0];
-		uint64_t hi = (uint64_t)(uv >> 64), t0 = (uint64_t)uv;
-		uint64_t m = t0 * bls_p_inv;
-		u128 w = (u128)m * bls_p.l[0] + t0;
-		uint64_t c = (uint64_t)(w >> 64);
-		for (int j = 1; j < 6; j++) {
-			uv = (u128)a[j] * b[i] + t[j] + hi;
-			hi = (uint64_t)(uv >> 64);
-			w = (u128)m * bls_p.l[j] + (uint64_t)uv + c;
-			c = (uint64_t)(w >> 64);
-			t[j - 1] = (uint64_t)w;
-		}
-		t[5] = c + hi;
-	}
-	if (geq(t, bls_p.l))
-		sub6(t, t, bls_p.l);
-	memcpy(r, t, sizeof(t));
+	const uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+	uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, hi, c, m, bi;
+	u128 uv, w;
+
+#define MONT_ROW(i) \
+	bi = b[i]; \
+	uv = (u128)a0 * bi + t0; \
+	hi = (uint64_t)(uv >> 64); \
+	t0 = (uint64_t)uv; \
+	m = t0 * P_INV; \
+	w = (u128)m * P0 + t0; \
+	c = (uint64_t)(w >> 64); \
+	uv = (u128)a1 * bi + t1 + hi; \
+	hi = (uint64_t)(uv >> 64); \
+	w = (u128)m * P1 + (uint64_t)uv + c; \
+	c = (uint64_t)(w >> 64); \
+	t0 = (uint64_t)w; \
+	uv = (u128)a2 * bi + t2 + hi; \
+	hi = (uint64_t)(uv >> 64); \
+	w = (u128)m * P2 + (uint64_t)uv + c; \
+	c = (uint64_t)(w >> 64); \
+	t1 = (uint64_t)w; \
+	uv = (u128)a3 * bi + t3 + hi; \
+	hi = (uint64_t)(uv >> 64); \
+	w = (u128)m * P3 + (uint64_t)uv + c; \
+	c = (uint64_t)(w >> 64); \
+	t2 = (uint64_t)w; \
+	uv = (u128)a4 * bi + t4 + hi; \
+	hi = (uint64_t)(uv >> 64); \
+	w = (u128)m * P4 + (uint64_t)uv + c; \
+	c = (uint64_t)(w >> 64); \
+	t3 = (uint64_t)w; \
+	uv = (u128)a5 * bi + t5 + hi; \
+	hi = (uint64_t)(uv >> 64); \
+	w = (u128)m * P5 + (uint64_t)uv + c; \
+	c = (uint64_t)(w >> 64); \
+	t4 = (uint64_t)w; \
+	t5 = c + hi;
+
+	MONT_ROW(0)
+	MONT_ROW(1)
+	MONT_ROW(2)
+	MONT_ROW(3)
+	MONT_ROW(4)
+	MONT_ROW(5)
+#undef MONT_ROW
+	const uint64_t t[6] = {t0, t1, t2, t3, t4, t5};
+	uint64_t s[6];
+	/* t < 2p: subtract p unless that borrows */
+	memcpy(r, sub6(s, t, bls_p.l) ? t : s, sizeof(s));
 }
 
 void bls_fp_mul(fp *r, const fp *a, const fp *b)

@@ -11,6 +11,22 @@
 #define CURVE_B bls_b1
 #include "ic/bls12381_point.inc"
 
+#define X_ABS 0xd201000000010000ULL /* the BLS parameter is x = -X_ABS */
+
+/* a is in G1 iff phi(a) = [-x^2]a with phi(x, y) = (beta x, y), beta a cube root of unity (the
+ * one for which phi acts as -x^2 on G1; gen_constants.py picks and checks it). M. Scott, "A note
+ * on group membership tests for G1, G2 and GT on BLS pairing-friendly curves", ePrint 2021/1130. */
+bool bls_g1_in_subgroup(const g1p *a)
+{
+	static const uint64_t x_abs = X_ABS;
+	g1p phi = *a, t;
+	bls_fp_mul(&phi.x, &a->x, &bls_g1_beta);
+	bls_g1_mul(&t, a, &x_abs, 1);
+	bls_g1_mul(&t, &t, &x_abs, 1);
+	bls_g1_neg(&t, &t);
+	return bls_g1_eq(&phi, &t);
+}
+
 void bls_g1_generator(g1p *r)
 {
 	bls_g1_from_affine(r, &bls_g1_x, &bls_g1_y);

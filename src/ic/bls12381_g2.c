@@ -12,6 +12,25 @@
 #define CURVE_B bls_b2
 #include "ic/bls12381_point.inc"
 
+#define X_ABS 0xd201000000010000ULL /* the BLS parameter is x = -X_ABS */
+
+/* a is in G2 iff psi(a) = [x]a, psi the untwist-Frobenius-twist endomorphism
+ * (conj(x) / xi^((p-1)/3), conj(y) / xi^((p-1)/2)) (Scott, ePrint 2021/1130). In Jacobian
+ * coordinates z is conjugated too. */
+bool bls_g2_in_subgroup(const g2p *a)
+{
+	static const uint64_t x_abs = X_ABS;
+	g2p psi, t;
+	bls_fp2_conj(&psi.x, &a->x);
+	bls_fp2_mul(&psi.x, &psi.x, &bls_psi_cx);
+	bls_fp2_conj(&psi.y, &a->y);
+	bls_fp2_mul(&psi.y, &psi.y, &bls_psi_cy);
+	bls_fp2_conj(&psi.z, &a->z);
+	bls_g2_mul(&t, a, &x_abs, 1);
+	bls_g2_neg(&t, &t);
+	return bls_g2_eq(&psi, &t);
+}
+
 void bls_g2_generator(g2p *r)
 {
 	bls_g2_from_affine(r, &bls_g2_x, &bls_g2_y);

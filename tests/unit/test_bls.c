@@ -160,6 +160,38 @@ static void test_tower(void)
 		okf &= bls_fp12_eq(&t, &s);
 	}
 	TAP_OK(ok12, "Fp12: inverse, commutativity, squaring");
+	int okc = 1, oks = 1;
+	for (int i = 0; i < 8; i++) {
+		fp12 a, g, t, s;
+		fp2 c0, c1, c4;
+		rnd_fp12(&a);
+		/* g = a^((p^6 - 1)(p^2 + 1)) is in the cyclotomic subgroup */
+		bls_fp12_inv(&t, &a);
+		bls_fp12_conj(&g, &a);
+		bls_fp12_mul(&g, &g, &t);
+		bls_fp12_frob(&t, &g);
+		bls_fp12_frob(&t, &t);
+		bls_fp12_mul(&g, &g, &t);
+		bls_fp12_cyclotomic_sqr(&t, &g);
+		bls_fp12_sqr(&s, &g);
+		okc &= bls_fp12_eq(&t, &s);
+		bls_fp12_cyclotomic_sqr(&t, &t);
+		bls_fp12_sqr(&s, &s);
+		okc &= bls_fp12_eq(&t, &s);
+		rnd_fp2(&c0);
+		rnd_fp2(&c1);
+		rnd_fp2(&c4);
+		bls_fp12_mul_by_014(&t, &a, &c0, &c1, &c4);
+		fp12 l;
+		memset(&l, 0, sizeof(l));
+		l.c0.c0 = c0;
+		l.c0.c1 = c1;
+		l.c1.c1 = c4;
+		bls_fp12_mul(&s, &a, &l);
+		oks &= bls_fp12_eq(&t, &s);
+	}
+	TAP_OK(okc, "Fp12: cyclotomic squaring equals squaring on the cyclotomic subgroup");
+	TAP_OK(oks, "Fp12: sparse multiplication by c0 + c1 v + c4 v w equals the full product");
 	TAP_OK(okf, "Fp12: Frobenius equals a^p");
 }
 
@@ -341,6 +373,80 @@ static void test_g2(void)
 	TAP_OK(outside > 0, "G2: twist point outside G2 refused");
 }
 
+/* a random point of E(Fp) (x random until x^3 + 4 is a square); mostly outside G1 */
+static void rnd_curve_g1(g1p *r)
+{
+	fp x, y, t;
+	do {
+		rnd_fp(&x);
+		bls_fp_sqr(&t, &x);
+		bls_fp_mul(&t, &t, &x);
+		bls_fp_add(&t, &t, &bls_b1);
+	} while (!bls_fp_sqrt(&y, &t));
+	bls_g1_from_affine(r, &x, &y);
+}
+
+static void rnd_curve_g2(g2p *r)
+{
+	fp2 x, y, t;
+	do {
+		rnd_fp2(&x);
+		bls_fp2_sqr(&t, &x);
+		bls_fp2_mul(&t, &t, &x);
+		bls_fp2_add(&t, &t, &bls_b2);
+	} while (!bls_fp2_sqrt(&y, &t));
+	bls_g2_from_affine(r, &x, &y);
+}
+
+/* the endomorphism membership tests agree with [r]P = O: on random curve points (mostly
+ * outside), their pure cofactor parts [r]P, those plus a subgroup point, and subgroup points */
+static void test_subgroup(void)
+{
+	int agree1 = 1, agree2 = 1, in1 = 0, in2 = 0, out1 = 0, out2 = 0;
+	g1p g, p, t;
+	g2p h, q, u;
+	bls_g1_generator(&g);
+	bls_g2_generator(&h);
+	for (int i = 0; i < 24; i++) {
+		uint64_t k = rnd();
+		rnd_curve_g1(&p);
+		rnd_curve_g2(&q);
+		g1p c1[4];
+		g2p c2[4];
+		c1[0] = p;
+		bls_g1_mul(&c1[1], &p, bls_r_order, 4);
+		bls_g1_add(&c1[2], &c1[1], &g);
+		bls_g1_mul(&c1[3], &g, &k, 1);
+		c2[0] = q;
+		bls_g2_mul(&c2[1], &q, bls_r_order, 4);
+		bls_g2_add(&c2[2], &c2[1], &h);
+		bls_g2_mul(&c2[3], &h, &k, 1);
+		for (int j = 0; j < 4; j++) {
+			bool f1 = bls_g1_in_subgroup(&c1[j]), s1 = bls_g1_in_subgroup_by_order(&c1[j]);
+			bool f2 = bls_g2_in_subgroup(&c2[j]), s2 = bls_g2_in_subgroup_by_order(&c2[j]);
+			agree1 &= f1 == s1 && bls_g1_on_curve(&c1[j]);
+			agree2 &= f2 == s2 && bls_g2_on_curve(&c2[j]);
+			in1 += s1;
+			out1 += !s1;
+			in2 += s2;
+			out2 += !s2;
+		}
+	}
+	TAP_OK(agree1, "G1: phi test agrees with [r]P = O (%d in, %d out)", in1, out1);
+	TAP_OK(agree2, "G2: psi test agrees with [r]Q = O (%d in, %d out)", in2, out2);
+	TAP_OK(out1 >= 48 && out2 >= 48 && in1 >= 24 && in2 >= 24, "both kinds of points were tried");
+	/* (0, 2) has order 3: alone and added to G it is outside G1 */
+	fp x0, y2;
+	bls_fp_set_zero(&x0);
+	bls_fp_set_u64(&y2, 2);
+	bls_g1_from_affine(&t, &x0, &y2);
+	bls_g1_add(&p, &t, &g);
+	TAP_OK(bls_g1_on_curve(&t) && !bls_g1_in_subgroup(&t) && !bls_g1_in_subgroup(&p),
+	       "G1: the 3-torsion point (0, 2) and G + (0, 2) are refused");
+	bls_g2_neg(&u, &h);
+	TAP_OK(bls_g2_in_subgroup(&u), "G2: -G is in G2");
+}
+
 static void test_pairing(void)
 {
 	g1p g, a;
@@ -425,6 +531,7 @@ int main(void)
 	test_tower();
 	test_g1();
 	test_g2();
+	test_subgroup();
 	test_pairing();
 	test_verify();
 	return tap_done();
