@@ -16,12 +16,25 @@ const startsWith = (b, p) => b.length > p.length && bytesEqual(b.subarray(0, p.l
 
 export class AuthError extends Error {}
 
+// Parsed Ed25519 keys, by DER hex (a few hundred recent senders).
+const edKeys = new Map();
+function edKey(der) {
+  const k = hex(der);
+  let key = edKeys.get(k);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+    if (edKeys.size > 512) edKeys.clear();
+    edKeys.set(k, key);
+  }
+  return key;
+}
+
 // Verify `sig` over `msg` with a DER public key; throws AuthError with the replica's wording.
 export function verifySig(der, msg, sig) {
   if (der.length === 44 && startsWith(der, ED25519_PREFIX)) {
     let ok = false;
     try {
-      ok = sig.length === 64 && nodeVerify(null, msg, createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }), sig);
+      ok = sig.length === 64 && nodeVerify(null, msg, edKey(der), sig);
     } catch { ok = false; }
     if (!ok) throw new AuthError(`Invalid signature: Invalid basic signature: Ed25519 signature could not be verified: public key ${hex(der.subarray(12))}, signature ${hex(sig)}`);
     return;

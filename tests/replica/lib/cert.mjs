@@ -101,7 +101,7 @@ export class Signer {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, root });
+      this.worker.postMessage({ id, root: new Uint8Array(root) }); // a fresh 32-byte buffer, not a view
     });
   }
   close() { if (this.worker) this.worker.terminate(); }
