@@ -80,7 +80,7 @@ struct icarc_reader {
 	struct icarc_keys *keys;
 	uint64_t seed;
 	uint64_t records;
-	XXH3_state_t digest;
+	XXH3_state_t *digest; /* XXH3_createState: the state wants 64-byte alignment */
 
 	struct rentry *entries;
 	size_t n_entries, cap_entries;
@@ -145,7 +145,12 @@ struct icarc_reader *icarc_reader_new(void)
 	r->workers = -1;
 	r->max_entries = ICARC_DEFAULT_MAX_ENTRIES;
 	r->max_kdf_mem = ICARC_DEFAULT_MAX_KDF_MEM;
-	XXH3_64bits_reset(&r->digest);
+	r->digest = XXH3_createState();
+	if (r->digest == NULL) {
+		free(r);
+		return NULL;
+	}
+	XXH3_64bits_reset(r->digest);
 	return r;
 }
 
@@ -585,7 +590,7 @@ static int on_footer(struct icarc_reader *r)
 		return queue_error(r, st == ICARC_E_TRUNCATED ? ICARC_E_FORMAT : st, "footer at offset %llu: %s",
 		                   (unsigned long long)(r->consumed - WIRE_FOOTER_LEN), why);
 	if (f.index_offset != r->index_offset || f.index_size != r->index_size || f.record_count != r->records ||
-	    f.records_digest != XXH3_64bits_digest(&r->digest) || memcmp(f.id, r->hi.h.id, WIRE_ID_LEN) != 0)
+	    f.records_digest != XXH3_64bits_digest(r->digest) || memcmp(f.id, r->hi.h.id, WIRE_ID_LEN) != 0)
 		return queue_error(r, ICARC_E_FORMAT, "footer at offset %llu does not describe this archive's records",
 		                   (unsigned long long)(r->consumed - WIRE_FOOTER_LEN));
 	push_item(r, I_END);
@@ -661,7 +666,7 @@ static int end_body(struct icarc_reader *r)
 	const uint8_t *h = r->hdr + (header ? WIRE_MAGIC_LEN : 0);
 	uint64_t sum = Icarc_record_checksum(header ? 0 : r->seed, h, r->target, r->rec.length);
 	int ok = sum == r->rec.checksum;
-	XXH3_64bits_update(&r->digest, h + 8, 8);
+	XXH3_64bits_update(r->digest, h + 8, 8);
 	r->records++;
 	r->phase = P_RECHDR;
 	r->hdr_have = 0;
@@ -1075,7 +1080,9 @@ int icarc_reader_reset(struct icarc_reader *r)
 	struct icarc_keyring kr = r->kr;
 	int workers = r->workers, no_key = r->no_key, keep = r->keep_going;
 	uint64_t me = r->max_entries, mk = r->max_kdf_mem;
+	XXH3_state_t *digest = r->digest;
 	memset(r, 0, sizeof *r);
+	r->digest = digest;
 	r->magic = READER_MAGIC;
 	r->kr = kr;
 	r->workers = workers;
@@ -1083,7 +1090,7 @@ int icarc_reader_reset(struct icarc_reader *r)
 	r->keep_going = keep;
 	r->max_entries = me;
 	r->max_kdf_mem = mk;
-	XXH3_64bits_reset(&r->digest);
+	XXH3_64bits_reset(r->digest);
 	return ICARC_OK;
 }
 
@@ -1093,6 +1100,7 @@ void icarc_reader_free(struct icarc_reader *r)
 		return;
 	release_all(r);
 	Icarc_keyring_clear(&r->kr);
+	XXH3_freeState(r->digest);
 	r->magic = 0;
 	free(r);
 }

@@ -18,6 +18,9 @@ void Icarc_random(void *buf, size_t n)
 uint64_t Icarc_record_checksum(uint64_t seed, const uint8_t hdr[WIRE_RECORD_HDR], const uint8_t *body, size_t n)
 {
 	XXH3_state_t st;
+	/* a stack state must be initialised before a seeded reset: 0.8.1 reads its old seed to
+	 * decide whether to rebuild the secret (xxhash.h, XXH3_INITSTATE) */
+	XXH3_INITSTATE(&st);
 	XXH3_64bits_reset_withSeed(&st, seed);
 	XXH3_64bits_update(&st, hdr, 8);
 	XXH3_64bits_update(&st, body, n);

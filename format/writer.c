@@ -77,7 +77,7 @@ struct icarc_writer {
 	size_t olen, opos, ocap;
 	uint64_t offset; /* file offset of the next record */
 	uint64_t records;
-	XXH3_state_t digest;
+	XXH3_state_t *digest; /* XXH3_createState: the state wants 64-byte alignment */
 	int header_done, index_done;
 };
 
@@ -119,7 +119,12 @@ struct icarc_writer *icarc_writer_new(void)
 	w->kdf_ops = 3;
 	w->kdf_mem_kib = 64 * 1024;
 	Icarc_random(w->id, WIRE_ID_LEN);
-	XXH3_64bits_reset(&w->digest);
+	w->digest = XXH3_createState();
+	if (w->digest == NULL) {
+		free(w);
+		return NULL;
+	}
+	XXH3_64bits_reset(w->digest);
 	return w;
 }
 
@@ -320,7 +325,7 @@ static int emit_raw(struct icarc_writer *w, const uint8_t *p, size_t len)
 /* Append one finished record; Records_Digest takes every record's checksum (bytes 8..15). */
 static int emit(struct icarc_writer *w, const uint8_t *rec, size_t len)
 {
-	XXH3_64bits_update(&w->digest, rec + 8, 8);
+	XXH3_64bits_update(w->digest, rec + 8, 8);
 	w->records++;
 	return emit_raw(w, rec, len);
 }
@@ -562,7 +567,7 @@ static int emit_index(struct icarc_writer *w)
 	free(msg);
 	if (r < 0)
 		return r;
-	struct wire_footer f = {at, w->offset - at, w->records, XXH3_64bits_digest(&w->digest), {0}};
+	struct wire_footer f = {at, w->offset - at, w->records, XXH3_64bits_digest(w->digest), {0}};
 	memcpy(f.id, w->id, WIRE_ID_LEN);
 	uint8_t foot[WIRE_FOOTER_LEN];
 	wire_footer_encode(foot, &f);
@@ -728,6 +733,7 @@ void icarc_writer_free(struct icarc_writer *w)
 	free(w->stanzas);
 	free(w->obuf);
 	Icarc_keys_free(w->keys);
+	XXH3_freeState(w->digest);
 	w->magic = 0;
 	free(w);
 }

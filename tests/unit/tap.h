@@ -28,9 +28,11 @@ static int tap_ok(int cond, const char *fmt, ...)
 
 #define TAP_OK(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
 #define TAP_DIAG(...) (printf("# "), printf(__VA_ARGS__), putchar('\n'))
-#define TAP_IS(got, want, what) \
-	tap_ok((long long)(got) == (long long)(want), "%s (got %lld, want %lld)", (what), \
-	       (long long)(got), (long long)(want))
+static inline int tap_is(long long got, long long want, const char *what)
+{
+	return tap_ok(got == want, "%s (got %lld, want %lld)", what, got, want);
+}
+#define TAP_IS(got, want, what) tap_is((long long)(got), (long long)(want), (what))
 #define TAP_MEM(a, b, n, what) tap_ok(memcmp((a), (b), (n)) == 0, "%s", (what))
 
 static inline int tap_skip(const char *why)
