@@ -207,7 +207,10 @@ export class Replica {
     const isBytes = (x) => x instanceof Uint8Array;
     if (!isBytes(c.sender)) throw bad('missing field `sender`');
     if (c.sender.length > 29) throw bad('invalid sender: principal too long');
-    if (typeof c.ingress_expiry !== 'number' && typeof c.ingress_expiry !== 'bigint') throw bad('missing field `ingress_expiry`');
+    const exp = c.ingress_expiry;
+    if (!((typeof exp === 'number' && Number.isInteger(exp) && exp >= 0) || (typeof exp === 'bigint' && exp >= 0n))) {
+      throw bad(exp === undefined ? 'missing field `ingress_expiry`' : 'invalid type for `ingress_expiry`: expected u64');
+    }
     if (kind === 'read_state') {
       if (!Array.isArray(c.paths) || !c.paths.every((p) => Array.isArray(p) && p.every(isBytes))) throw bad('missing or invalid field `paths`');
     } else {
@@ -217,7 +220,9 @@ export class Replica {
     }
     if (c.nonce !== undefined && !isBytes(c.nonce)) throw bad('invalid type for `nonce`');
     for (const k of ['sender_pubkey', 'sender_sig']) if (env[k] !== undefined && !isBytes(env[k])) throw bad(`invalid type for \`${k}\``);
-    return { env, content: c, rid: requestId(c) };
+    let rid;
+    try { rid = requestId(c); } catch (e) { throw bad(`invalid value in content: ${e.message}`); }
+    return { env, content: c, rid };
   }
 
   #validate(kind, env, content, rid, body, target) {
