@@ -127,7 +127,8 @@ export class Replica {
       }
       let r;
       if (endpoint === 'status' && req.method === 'GET') r = this.#status();
-      else if (!m || req.method !== 'POST') throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
+      else if ((endpoint === 'status' || m) && req.method !== (m ? 'POST' : 'GET')) throw new HttpError(405, '');
+      else if (!m) throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
       else if ((req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() !== 'application/cbor') {
         throw new HttpError(400, 'Unexpected content-type, expected application/cbor.');
       }
