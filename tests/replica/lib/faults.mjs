@@ -11,11 +11,15 @@
 //   evil                              bad-signature | stale-time | wrong-reply | unknown-node-key
 //   no_v4                             1: answer 404 on /api/v4/.../call, like a replica without v4
 //                                     (agent-js then falls back to v2 call + read_state polling)
+//   disable                           comma list of endpoints that answer 404, e.g. v4-call,v3-call,v3-query
+//                                     (to exercise clients' fallbacks: v4 → v3 → v2 call, v3 → v2 query)
+//   clock_skew_ms                     shift the replica's clock (expiry checks, /time, query timestamps) by
+//                                     N ms, negative allowed (to exercise clients' time resync)
 //   only                              comma list of endpoints the faults apply to:
 //                                     status,query,call,read_state (default: all)
 //   seed                              PRNG seed (default 1)
 export const FAULT_KEYS = ['latency_ms', 'jitter_ms', 'rate_500', 'rate_502', 'rate_503', 'rate_429', 'retry_after',
-  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4'];
+  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4', 'disable', 'clock_skew_ms'];
 const EVIL = new Set(['bad-signature', 'stale-time', 'wrong-reply', 'unknown-node-key', '']);
 
 export class Faults {
@@ -25,8 +29,14 @@ export class Faults {
     for (const [k, v] of Object.entries(cfg)) {
       if (!FAULT_KEYS.includes(k)) throw new Error(`unknown fault setting '${k}' (known: ${FAULT_KEYS.join(', ')})`);
       if (k === 'evil') { if (!EVIL.has(String(v))) throw new Error(`unknown evil mode '${v}'`); c[k] = String(v) || null; }
-      else if (k === 'only') c[k] = Array.isArray(v) ? v : String(v).split(',').filter(Boolean);
-      else { const n = Number(v); if (!Number.isFinite(n) || n < 0) throw new Error(`bad value for ${k}: ${v}`); c[k] = n; }
+      else if (k === 'only' || k === 'disable') {
+        c[k] = Array.isArray(v) ? v : String(v).split(',').filter(Boolean);
+        if (k === 'disable') for (const e of c[k]) if (!/^v[234]-(call|query|read_state)$/.test(e)) throw new Error(`bad endpoint '${e}' in disable (e.g. v4-call, v3-query)`);
+      } else {
+        const n = Number(v);
+        if (!Number.isFinite(n) || (n < 0 && k !== 'clock_skew_ms')) throw new Error(`bad value for ${k}: ${v}`);
+        c[k] = n;
+      }
     }
     this.cfg = c;
     this.state = (c.seed ?? 1) >>> 0 || 1;

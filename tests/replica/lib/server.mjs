@@ -172,9 +172,10 @@ export class Replica {
     step();
   }
 
+  // The replica's clock: the host's, shifted by the clock_skew_ms fault (to test clients' time resync).
   now() {
-    const n = nowNs();
-    return n;
+    const skew = this.faults.cfg.clock_skew_ms;
+    return skew ? nowNs() + BigInt(Math.trunc(skew)) * 1000000n : nowNs();
   }
   certTime(endpoint) { return this.faults.evil(endpoint) === 'stale-time' ? this.now() - STALE_NS : this.now(); }
 
@@ -262,7 +263,9 @@ export class Replica {
     const valid = scope === 'canister'
       ? { query: [2, 3], call: [2, 3, 4], read_state: [2, 3] }[kind].includes(version)
       : kind === 'read_state' && [2, 3].includes(version);
-    if (!valid || (version === 4 && this.faults.cfg.no_v4)) throw new HttpError(404, `Not found: /api/v${version}/${scope}/${idText}/${kind}`);
+    if (!valid || (version === 4 && this.faults.cfg.no_v4) || this.faults.cfg.disable?.includes(`v${version}-${kind}`)) {
+      throw new HttpError(404, `Not found: /api/v${version}/${scope}/${idText}/${kind}`);
+    }
     let eid;
     try { eid = Principal.fromText(idText).toUint8Array(); } catch (e) {
       throw new HttpError(400, `Could not parse ${scope === 'canister' ? 'effective canister id' : 'effective subnet id'} '${idText}': ${e.message}`);
