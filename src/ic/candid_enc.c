@@ -179,16 +179,43 @@ int ic_candid_encode(const struct ic_ctable *t, const int32_t *args, const struc
 		snprintf(err, errlen, "candid encode: out of memory");
 		return -1;
 	}
-	size_t k = 0;
+	/* emit only the types reachable from the arguments, in first-visit order (as agent-js does),
+	 * so a message does not carry a whole .did's worth of types */
+	size_t cap = n + 1;
 	for (size_t i = 0; i < t->n; i++)
-		if (t->t[i].op != IC_CT_ALIAS)
-			e.map[i] = (int32_t)k++;
+		cap += t->t[i].nf + 1; /* every type is expanded at most once */
+	int32_t *stack = calloc(cap, sizeof *stack), *order = calloc(t->n + 1, sizeof *order);
+	if (stack == NULL || order == NULL) {
+		free(stack);
+		free(order);
+		free(e.map);
+		snprintf(err, errlen, "candid encode: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		e.map[i] = -1;
+	size_t k = 0, sp = 0;
+	for (size_t i = n; i-- > 0;)
+		stack[sp++] = args[i];
+	while (sp > 0) {
+		int32_t ty = ic_ctype_resolve(t, stack[--sp]);
+		if (ty < 0 || e.map[ty] >= 0)
+			continue;
+		e.map[ty] = (int32_t)k;
+		order[k++] = ty;
+		const struct ic_ctype *c = &t->t[ty];
+		if (c->op == IC_CT_OPT || c->op == IC_CT_VEC) {
+			stack[sp++] = c->inner;
+		} else {
+			for (uint32_t j = c->nf; j-- > 0;)
+				stack[sp++] = c->f[j].type;
+		}
+	}
+	free(stack);
 	ic_buf_put(out, "DIDL", 4);
 	ic_buf_put_leb(out, k);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct ic_ctype *c = &t->t[i];
-		if (c->op == IC_CT_ALIAS)
-			continue;
+	for (size_t i = 0; i < k; i++) {
+		const struct ic_ctype *c = &t->t[order[i]];
 		ic_buf_put_sleb(out, c->op);
 		switch (c->op) {
 		case IC_CT_OPT:
@@ -240,6 +267,7 @@ int ic_candid_encode(const struct ic_ctable *t, const int32_t *args, const struc
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = value(&e, args[i], &vals[i], 0);
 	free(e.map);
+	free(order);
 	if (rc == 0 && out->oom) {
 		snprintf(err, errlen, "candid encode: out of memory");
 		rc = -1;

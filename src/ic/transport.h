@@ -1,0 +1,50 @@
+/* transport.h - HTTP exchanges over one libcurl multi handle: many in flight on one thread,
+ * connection reuse, HTTP/2 multiplexing when the server offers it (TLS ALPN), timeouts, TLS
+ * verification always on, proxies from the environment (libcurl's http_proxy/https_proxy/
+ * no_proxy handling). Only this file and agent.c depend on libcurl. */
+#ifndef ICARC_IC_TRANSPORT_H
+#define ICARC_IC_TRANSPORT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ic/buf.h"
+
+struct ic_http_opts {
+	unsigned max_connections;
+	unsigned connect_timeout_ms, request_timeout_ms;
+	size_t max_response; /* bytes; larger bodies fail the exchange */
+	int verbose;
+};
+
+struct ic_http_req {
+	/* in: set before ic_http_start */
+	char url[512];
+	const uint8_t *body; /* POST body (borrowed until done); NULL: GET */
+	size_t body_len;
+	void *owner;
+	/* out: valid once done */
+	long status;         /* HTTP status, 0 if no answer */
+	long retry_after_s;  /* Retry-After in seconds, -1 if absent */
+	int failed;          /* transport error (no HTTP answer, or cut short) */
+	char error[256];
+	struct ic_buf resp;  /* response body (the one copy of it) */
+	/* private */
+	void *easy;
+	void *headers;
+	struct ic_http_req *next_done;
+	int running;
+};
+
+struct ic_http;
+struct ic_http *ic_http_new(const struct ic_http_opts *o);
+void ic_http_free(struct ic_http *h);
+/* Start an exchange (the response buffer is reset). 0 ok, -1 (r->error says why). */
+int ic_http_start(struct ic_http *h, struct ic_http_req *r);
+/* Stop an exchange that is running; nothing is reported for it. */
+void ic_http_abort(struct ic_http *h, struct ic_http_req *r);
+/* Wait up to timeout_ms for network activity and handle it. Returns the number of finished
+ * exchanges ready in ic_http_take_done. */
+int ic_http_wait(struct ic_http *h, int timeout_ms);
+struct ic_http_req *ic_http_take_done(struct ic_http *h);
+size_t ic_http_running(const struct ic_http *h);
+#endif
