@@ -628,6 +628,11 @@ static int begin_body(struct icarc_reader *r)
 		            (unsigned long long)r->rec_offset, t);
 		return 1;
 	}
+	if (t != WIRE_HEADER && r->phase != P_MAGIC && ((r->rec.flags & WIRE_RF_SEALED) != 0) != r->encrypted) {
+		queue_error(r, ICARC_E_FORMAT, "%s record at offset %llu: Sealed flag does not match the archive's mode",
+		            type_name(t), (unsigned long long)r->rec_offset);
+		return 1;
+	}
 	size_t lim = t == WIRE_HEADER ? WIRE_HEADER_FIXED + WIRE_MAX_STANZAS * (4 + 256) + WIRE_MAC_LEN : body_limit(r, t);
 	if (r->rec.length > lim) {
 		if (r->phase == P_MAGIC)

@@ -196,7 +196,7 @@ int cli_archive_is_encrypted(int fd)
 {
 	/* Header_Flags bit 0, at offset 8 (magic) + 16 (record header) + 2 (Format_Version) */
 	unsigned char b[27];
-	if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b)
+	if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b || memcmp(b, "\x89ICARC\r\n", 8) != 0)
 		return -1;
 	return (b[26] & 1) != 0;
 }

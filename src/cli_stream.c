@@ -44,7 +44,7 @@ int cli_stream(struct icarc_reader *r, int fd, const char *name, const struct cl
 		have += (size_t)n;
 	}
 	struct cli_keys k = *keys;
-	k.ask_passphrase = keys->ask_passphrase && have >= 27 && (ib[26] & 1) != 0;
+	k.ask_passphrase = keys->ask_passphrase && have >= 27 && memcmp(ib, "\x89ICARC\r\n", 8) == 0 && (ib[26] & 1) != 0;
 	*exit_code = cli_keys_apply_reader(&k, r);
 	if (*exit_code != EXIT_OK)
 		goto out;

@@ -135,8 +135,8 @@ int cmd_verify(int argc, char **argv)
 		       : enc == 1         ? ", every chunk authenticated"
 		                          : ", every chunk checked (unencrypted: integrity, not authenticity)");
 	else if (!v.json && (v.bad || err))
-		fprintf(stderr, "icarc verify: %s: FAILED (%zu bad chunk%s%s)\n", path, v.bad, v.bad == 1 ? "" : "s",
-		        err ? ", and the error above" : "");
+		fprintf(stderr, "icarc verify: %s: FAILED (%zu bad chunk%s)%s%s\n", path, v.bad, v.bad == 1 ? "" : "s",
+		        err ? ": " : "", err ? err : "");
 	icarc_reader_free(r);
 	if (fd != STDIN_FILENO)
 		close(fd);
