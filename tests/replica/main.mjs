@@ -7,7 +7,8 @@ import { State } from './lib/state.mjs';
 import { Replica } from './lib/server.mjs';
 import { principalText, principalBytes } from './lib/util.mjs';
 
-const USAGE = `usage: node main.mjs --port N --state-dir DIR [--host ADDR] [--latency-ms N] [--jitter-ms N]
+const USAGE = `usage: node main.mjs --port N --state-dir DIR [--host ADDR] [--tls-cert PEM --tls-key PEM]
+       [--latency-ms N] [--jitter-ms N]
        [--fault KEY=VALUE]... [--seed CANISTER_ID:stable_memory=FILE[,wasm_memory=FILE][,wasm_module=FILE]
        [,controller=PRINCIPAL]...[,reader=PRINCIPAL|*]...]...`;
 
@@ -37,13 +38,15 @@ function parseSeed(spec) {
 }
 
 const args = process.argv.slice(2);
-const opt = { port: null, stateDir: null, host: '127.0.0.1', faults: {}, seeds: [] };
+const opt = { port: null, stateDir: null, host: '127.0.0.1', faults: {}, seeds: [], tlsCert: null, tlsKey: null };
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const next = () => { if (i + 1 >= args.length) die(`${a} needs a value`); return args[++i]; };
   switch (a) {
     case '--port': opt.port = Number(next()); break;
     case '--host': opt.host = next(); break;
+    case '--tls-cert': opt.tlsCert = next(); break;
+    case '--tls-key': opt.tlsKey = next(); break;
     case '--state-dir': opt.stateDir = next(); break;
     case '--latency-ms': opt.faults.latency_ms = next(); break;
     case '--jitter-ms': opt.faults.jitter_ms = next(); break;
@@ -61,6 +64,11 @@ for (let i = 0; i < args.length; i++) {
 }
 if (opt.port === null || !Number.isInteger(opt.port) || opt.port < 0) die('--port N is required');
 if (!opt.stateDir) die('--state-dir DIR is required');
+if (!opt.tlsCert !== !opt.tlsKey) die('--tls-cert and --tls-key go together');
+let tls = null;
+if (opt.tlsCert) {
+  try { tls = { cert: fs.readFileSync(opt.tlsCert), key: fs.readFileSync(opt.tlsKey) }; } catch (e) { die(e.message); }
+}
 
 const state = new State(path.resolve(opt.stateDir));
 for (const s of opt.seeds) {
@@ -78,8 +86,8 @@ let replica;
 try {
   replica = new Replica(state, { faults: opt.faults });
 } catch (e) { die(e.message); }
-const port = await replica.listen(opt.port, opt.host);
-process.stdout.write(`http://${opt.host}:${port}\n`);
+const port = await replica.listen(opt.port, opt.host, tls);
+process.stdout.write(`${tls ? 'https' : 'http'}://${opt.host}:${port}\n`);
 const stop = () => { replica.close().then(() => process.exit(0)); setTimeout(() => process.exit(0), 500).unref(); };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -2,6 +2,7 @@
 // subnet), with the replica's checks and status codes (../shared/docs/ic-protocol.md §1, §4), plus the
 // admin API under /_/ for tests.
 import http from 'node:http';
+import http2 from 'node:http2';
 import fs from 'node:fs';
 import * as cbor from '@dfinity/cbor';
 import { Principal } from '@icp-sdk/core/principal';
@@ -71,20 +72,29 @@ export class Replica {
     this.height = 1;
   }
 
-  listen(port, host = '127.0.0.1') {
-    this.server = http.createServer({ keepAliveTimeout: 60000, requestTimeout: 0 }, (req, res) => {
+  // tls: { cert, key } (PEM) serves HTTPS with HTTP/2 and HTTP/1.1 (ALPN); otherwise plain HTTP/1.1.
+  listen(port, host = '127.0.0.1', tls = null) {
+    const handler = (req, res) => {
       this.#handle(req, res).catch((e) => {
         if (!res.headersSent) { res.writeHead(500); res.end(`Internal error: ${e.message}`); }
         else res.destroy();
         process.stderr.write(`replica: internal error: ${e.stack}\n`);
       });
-    });
+    };
+    this.server = tls
+      ? http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, handler)
+      : http.createServer({ keepAliveTimeout: 60000, requestTimeout: 0 }, handler);
+    if (tls) {
+      this.sessions = new Set();
+      this.server.on('session', (s) => { this.sessions.add(s); s.on('close', () => this.sessions.delete(s)); });
+    }
     return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
   }
   close() {
     this.state.signer.close();
     const done = new Promise((r) => this.server.close(r));
     this.server.closeAllConnections?.();
+    for (const sess of this.sessions ?? []) sess.destroy();
     return done;
   }
 
@@ -117,7 +127,12 @@ export class Replica {
       const f = this.faults.pick(endpoint);
       if (f) {
         this.#count('faults', f.status ? String(f.status) : f.reset ? 'reset' : 'cut');
-        if (f.reset) { req.socket.resetAndDestroy ? req.socket.resetAndDestroy() : req.socket.destroy(); return; }
+        if (f.reset) {
+          if (req.stream) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR); // HTTP/2: RST_STREAM
+          else if (req.socket.resetAndDestroy) req.socket.resetAndDestroy();
+          else req.socket.destroy();
+          return;
+        }
         if (f.status) {
           const text = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service is overloaded, try again later.', 429: 'Too Many Requests' }[f.status];
           const h = f.status === 429 || f.status === 503 ? { 'retry-after': String(this.faults.cfg.retry_after ?? 1) } : {};
@@ -153,7 +168,7 @@ export class Replica {
     const t = this.faults.trickle(endpoint);
     if (Array.isArray(body) && !t) {
       res.writeHead(status, { ...headers, 'content-length': chunksLength(body) });
-      res.cork();
+      res.cork?.();
       for (const c of body) res.write(c);
       res.end();
       return;
