@@ -1114,8 +1114,9 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 		a->id = *cfg->identity;
 	else
 		a->id = a->anon;
-	a->call_api = 4;
+	a->call_api = cfg->call_api_version >= 2 && cfg->call_api_version <= 4 ? cfg->call_api_version : 4;
 	a->query_api = 3;
+	a->clock_offset_ns = cfg->clock_skew_ns;
 	struct ic_http_opts ho = {cfg->max_connections, cfg->connect_timeout_ms, cfg->request_timeout_ms, 64U << 20,
 	                          cfg->verbose > 1};
 	a->http = ic_http_new(&ho);

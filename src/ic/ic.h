@@ -44,6 +44,7 @@
 #include "ic/certificate.h"
 #include "ic/identity.h"
 #include "ic/principal.h"
+#include "ic/request.h" /* struct ic_path */
 
 enum ic_status {
 	IC_OK = 0,
@@ -76,6 +77,8 @@ struct ic_agent_config {
 	int verify_query_signatures;        /* default 1 */
 	int check_certificate_time;         /* default 1; 0 only for tests */
 	int verbose;                        /* log requests and retries to stderr */
+	int call_api_version;               /* first call endpoint tried: 4 (default), 3 or 2 */
+	int64_t clock_skew_ns;              /* tests: pretend the local clock is off by this much */
 };
 void ic_agent_config_init(struct ic_agent_config *c);
 

@@ -1,0 +1,455 @@
+/* ic_live.c - the agent against tests/replica (started by tests/ic/live.sh):
+ *   ic_live URL CANISTER STABLE_FILE IDENTITY_PEM
+ * Queries (node signatures checked), v4 update calls (certificates checked), v2 calls with polling,
+ * the v4 -> v3 fallback, rejects, concurrent 2,000,000-byte snapshot slices equal to the seeded
+ * file, retries under injected 503/429/resets, clock resynchronisation, and every "evil" mode of
+ * the replica refused. Prints TAP. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ic/candid.h"
+#include "ic/ic.h"
+#include "ic/mgmt.h"
+#include "tap.h"
+
+static const char *url;
+static struct ic_principal canister, management;
+static struct ic_identity ident;
+static uint8_t *stable;
+static size_t stable_len;
+
+static int admin_faults(const char *json)
+{
+	char u[600];
+	snprintf(u, sizeof u, "%s/_/faults", url);
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, u);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	FILE *null = fopen("/dev/null", "w");
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+	long status = 0;
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	fclose(null);
+	return rc == CURLE_OK && status == 200 ? 0 : -1;
+}
+
+static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t skew)
+{
+	struct ic_agent_config cfg;
+	ic_agent_config_init(&cfg);
+	cfg.url = url;
+	cfg.identity = id;
+	cfg.fetch_root_key = 1;
+	cfg.call_api_version = api;
+	cfg.clock_skew_ns = skew;
+	cfg.deadline_ms = 60000;
+	cfg.backoff_initial_ms = 50;
+	cfg.backoff_max_ms = 1000;
+	cfg.verbose = getenv("IC_LIVE_VERBOSE") != NULL;
+	struct ic_agent *a = NULL;
+	char err[300];
+	if (ic_agent_new(&a, &cfg, err, sizeof err) != 0)
+		TAP_DIAG("agent: %s", err);
+	return a;
+}
+
+/* Candid (nat64, nat64) for stable_read */
+static void arg_read(struct ic_buf *b, uint64_t off, uint64_t len)
+{
+	static const uint8_t hdr[] = {'D', 'I', 'D', 'L', 0, 2, 0x78, 0x78};
+	ic_buf_put(b, hdr, sizeof hdr);
+	for (int i = 0; i < 8; i++)
+		ic_buf_put_u8(b, (uint8_t)(off >> (8 * i)));
+	for (int i = 0; i < 8; i++)
+		ic_buf_put_u8(b, (uint8_t)(len >> (8 * i)));
+}
+
+static struct ic_result *query(struct ic_agent *a, const char *method, const struct ic_buf *arg)
+{
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	c.canister = canister;
+	c.effective = canister;
+	c.method = method;
+	c.arg = arg->p;
+	c.arg_len = arg->len;
+	return ic_agent_run(a, IC_OP_QUERY, &c);
+}
+
+static struct ic_result *mgmt_call(struct ic_agent *a, const char *method, const struct ic_buf *arg)
+{
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	c.canister = management;
+	c.effective = canister;
+	c.method = method;
+	c.arg = arg->p;
+	c.arg_len = arg->len;
+	return ic_agent_run(a, IC_OP_CALL, &c);
+}
+
+static int blob_reply(const struct ic_result *r, const uint8_t **p, size_t *n)
+{
+	struct ic_ctable t;
+	int32_t ty;
+	size_t one = 1;
+	char err[200];
+	struct ic_arena ar;
+	struct ic_cvalue *v;
+	if (r == NULL || r->status != IC_OK || ic_ctable_parse(&t, NULL, "(blob)", &ty, &one, err, sizeof err) != 0)
+		return -1;
+	ic_arena_init(&ar, 0);
+	int rc = ic_candid_decode(r->reply, r->reply_len, &t, &ty, 1, NULL, &ar, &v, err, sizeof err);
+	if (rc == 0) {
+		*p = v[0].u.vec.blob;
+		*n = v[0].u.vec.n;
+	}
+	ic_arena_free(&ar);
+	ic_ctable_free(&t);
+	return rc;
+}
+
+static void test_queries(struct ic_agent *a)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	static const uint8_t empty[] = {'D', 'I', 'D', 'L', 0, 0};
+	ic_buf_put(&b, empty, sizeof empty);
+	struct ic_result *r = query(a, "stable_size", &b);
+	uint64_t size = 0;
+	if (r && r->status == IC_OK && r->reply_len == 15)
+		for (int i = 0; i < 8; i++)
+			size |= (uint64_t)r->reply[7 + i] << (8 * i);
+	TAP_OK(r && r->status == IC_OK && size == stable_len, "query stable_size = %zu (got %llu; %s)", stable_len,
+	       (unsigned long long)size, r ? r->error : "no result");
+	TAP_OK(r && r->cert_time_ns > 0, "query: node signature checked (timestamp %llu)", r ? (unsigned long long)r->cert_time_ns : 0ULL);
+	ic_result_free(r);
+	ic_buf_free(&b);
+
+	/* 12 concurrent reads of 100,000 bytes at different offsets */
+	uint64_t ids[12];
+	for (int i = 0; i < 12; i++) {
+		struct ic_buf arg;
+		ic_buf_init(&arg);
+		arg_read(&arg, (uint64_t)i * 300000, 100000);
+		struct ic_call c;
+		memset(&c, 0, sizeof c);
+		c.canister = canister;
+		c.effective = canister;
+		c.method = "stable_read";
+		c.arg = arg.p;
+		c.arg_len = arg.len;
+		c.user = (void *)(uintptr_t)i;
+		ids[i] = ic_agent_submit(a, IC_OP_QUERY, &c);
+		ic_buf_free(&arg); /* copied at submit */
+	}
+	int good = 0, done = 0;
+	while (ic_agent_pending(a) > 0) {
+		ic_agent_poll(a, 1000);
+		struct ic_result *x;
+		while ((x = ic_agent_next(a)) != NULL) {
+			const uint8_t *p;
+			size_t n;
+			size_t i = (size_t)(uintptr_t)x->user;
+			if (blob_reply(x, &p, &n) == 0 && n == 100000 && memcmp(p, stable + i * 300000, n) == 0)
+				good++;
+			else
+				TAP_DIAG("read %zu: %s", i, x->error);
+			done++;
+			ic_result_free(x);
+		}
+	}
+	TAP_OK(ids[11] != 0 && done == 12 && good == 12, "12 concurrent stable_read queries equal the seeded bytes (%d good)", good);
+
+	ic_buf_init(&b);
+	arg_read(&b, stable_len - 10, 100);
+	r = query(a, "stable_read", &b);
+	TAP_OK(r && r->status == IC_E_REJECTED && r->reject_code == 5 && strcmp(r->error_code, "IC0502") == 0,
+	       "query out of bounds: rejected 5 IC0502 (%s)", r ? r->error : "");
+	ic_result_free(r);
+	ic_buf_free(&b);
+}
+
+static int take_snapshot(struct ic_agent *a, struct ic_snapshot *s, const char *what)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_take_snapshot(&b, &canister, NULL, 0);
+	struct ic_result *r = mgmt_call(a, "take_canister_snapshot", &b);
+	char err[300] = "";
+	int ok = r && r->status == IC_OK && r->certified && ic_mgmt_decode_snapshot(r->reply, r->reply_len, s, err, sizeof err) == 0;
+	TAP_OK(ok && s->id_len == 18, "%s: take_canister_snapshot (%s%s)", what, r ? r->error : "no result", err);
+	ic_result_free(r);
+	ic_buf_free(&b);
+	return ok ? 0 : -1;
+}
+
+static void delete_snapshot(struct ic_agent *a, const struct ic_snapshot *s)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_snapshot(&b, &canister, s->id, s->id_len);
+	ic_result_free(mgmt_call(a, "delete_canister_snapshot", &b));
+	ic_buf_free(&b);
+}
+
+/* read the snapshot's stable memory in 2,000,000-byte slices, all in flight at once */
+static int read_slices(struct ic_agent *a, const struct ic_snapshot *s, const char *what)
+{
+	size_t n = (stable_len + IC_SNAPSHOT_SLICE_MAX - 1) / IC_SNAPSHOT_SLICE_MAX, good = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = (uint64_t)i * IC_SNAPSHOT_SLICE_MAX;
+		uint64_t len = stable_len - off < IC_SNAPSHOT_SLICE_MAX ? stable_len - off : IC_SNAPSHOT_SLICE_MAX;
+		struct ic_buf b;
+		ic_buf_init(&b);
+		ic_mgmt_arg_read_snapshot_data(&b, &canister, s->id, s->id_len, IC_SNAP_STABLE_MEMORY, off, len, NULL, 0);
+		struct ic_call c;
+		memset(&c, 0, sizeof c);
+		c.canister = management;
+		c.effective = canister;
+		c.method = "read_canister_snapshot_data";
+		c.arg = b.p;
+		c.arg_len = b.len;
+		c.user = (void *)(uintptr_t)i;
+		ic_agent_submit(a, IC_OP_CALL, &c);
+		ic_buf_free(&b);
+	}
+	while (ic_agent_pending(a) > 0) {
+		ic_agent_poll(a, 1000);
+		struct ic_result *r;
+		while ((r = ic_agent_next(a)) != NULL) {
+			size_t i = (size_t)(uintptr_t)r->user;
+			const uint8_t *p;
+			size_t len;
+			char err[200];
+			size_t want = stable_len - i * IC_SNAPSHOT_SLICE_MAX < IC_SNAPSHOT_SLICE_MAX ? stable_len - i * IC_SNAPSHOT_SLICE_MAX
+			                                                                           : IC_SNAPSHOT_SLICE_MAX;
+			if (r->status == IC_OK && r->certified && ic_mgmt_decode_chunk(r->reply, r->reply_len, &p, &len, err, sizeof err) == 0 &&
+			    len == want && memcmp(p, stable + i * IC_SNAPSHOT_SLICE_MAX, len) == 0 && p >= r->body &&
+			    p + len <= r->body + r->body_len)
+				good++;
+			else
+				TAP_DIAG("%s slice %zu: %s", what, i, r->error);
+			ic_result_free(r);
+		}
+	}
+	return TAP_OK(good == n, "%s: %zu snapshot slices of 2,000,000 bytes equal the seeded stable memory, in place in the body", what, n)
+	               ? 0
+	               : -1;
+}
+
+static void test_calls(struct ic_agent *a)
+{
+	struct ic_snapshot s;
+	if (take_snapshot(a, &s, "v4") != 0)
+		return;
+	read_slices(a, &s, "v4");
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_snapshot(&b, &canister, s.id, s.id_len);
+	struct ic_result *r = mgmt_call(a, "read_canister_snapshot_metadata", &b);
+	struct ic_arena ar;
+	ic_arena_init(&ar, 0);
+	struct ic_snapshot_metadata m;
+	char err[300] = "";
+	TAP_OK(r && r->status == IC_OK && ic_mgmt_decode_snapshot_metadata(r->reply, r->reply_len, &ar, &m, err, sizeof err) == 0 &&
+	       m.stable_memory_size == stable_len && m.wasm_module_size == 8,
+	       "v4: read_canister_snapshot_metadata sizes (%s%s)", r ? r->error : "", err);
+	ic_arena_free(&ar);
+	ic_result_free(r);
+	ic_buf_free(&b);
+	/* a slice that is too large: rejected by the canister, certified */
+	ic_buf_init(&b);
+	ic_mgmt_arg_read_snapshot_data(&b, &canister, s.id, s.id_len, IC_SNAP_STABLE_MEMORY, 0, 2000001, NULL, 0);
+	r = mgmt_call(a, "read_canister_snapshot_data", &b);
+	TAP_OK(r && r->status == IC_E_REJECTED && r->reject_code == 4 && strcmp(r->error_code, "IC0408") == 0 && r->certified,
+	       "v4: slice over 2,000,000 bytes rejected 4 IC0408, certified (%s)", r ? r->error : "");
+	ic_result_free(r);
+	ic_buf_free(&b);
+	delete_snapshot(a, &s);
+
+	/* read_state of /time */
+	struct ic_label l = {(const uint8_t *)"time", 4};
+	struct ic_path path = {&l, 1};
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	c.effective = canister;
+	c.paths = &path;
+	c.npaths = 1;
+	r = ic_agent_run(a, IC_OP_READ_STATE, &c);
+	uint64_t t = 0, now = ic_agent_now_ns(a);
+	TAP_OK(r && r->status == IC_OK && ic_cert_time(&r->cert, &t) == 0 && t + 60000000000ULL > now && t < now + 60000000000ULL,
+	       "read_state /time: verified certificate, time within a minute of ours (%s)", r ? r->error : "");
+	ic_result_free(r);
+}
+
+static void test_v2_polling(void)
+{
+	struct ic_agent *a = agent(&ident, 2, 0);
+	struct ic_snapshot s;
+	if (a == NULL || take_snapshot(a, &s, "v2") != 0) {
+		ic_agent_free(a);
+		return;
+	}
+	struct ic_agent_stats st;
+	ic_agent_stats(a, &st);
+	TAP_OK(st.polls > 0, "v2: the call was polled with read_state (%llu polls)", (unsigned long long)st.polls);
+	read_slices(a, &s, "v2");
+	delete_snapshot(a, &s);
+	ic_agent_free(a);
+}
+
+static void test_anonymous(void)
+{
+	struct ic_agent *a = agent(NULL, 4, 0);
+	if (a == NULL)
+		return;
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, &canister);
+	struct ic_result *r = mgmt_call(a, "list_canister_snapshots", &b);
+	TAP_OK(r && r->status == IC_E_REJECTED && r->reject_code == 5 && strcmp(r->error_code, "IC0512") == 0 && !r->certified,
+	       "anonymous management call: non-replicated rejection 5 IC0512 (%s)", r ? r->error : "");
+	ic_result_free(r);
+	ic_buf_free(&b);
+	ic_agent_free(a);
+}
+
+static void test_no_v4(void)
+{
+	if (!TAP_OK(admin_faults("{\"no_v4\":1}") == 0, "faults: no_v4 set"))
+		return;
+	struct ic_agent *a = agent(&ident, 4, 0);
+	struct ic_snapshot s;
+	if (a != NULL && take_snapshot(a, &s, "no_v4") == 0) {
+		struct ic_agent_stats st;
+		ic_agent_stats(a, &st);
+		TAP_OK(st.fallbacks == 1, "no_v4: one fallback from /api/v4 (%llu)", (unsigned long long)st.fallbacks);
+		delete_snapshot(a, &s);
+	}
+	ic_agent_free(a);
+	admin_faults("{}");
+}
+
+static void test_faults(void)
+{
+	if (!TAP_OK(admin_faults("{\"rate_503\":0.2,\"rate_429\":0.1,\"rate_500\":0.05,\"retry_after\":1,\"reset_rate\":0.1,"
+	                         "\"cut_rate\":0.05,\"seed\":7}") == 0,
+	            "faults: 503/429/500/resets/cut bodies set"))
+		return;
+	struct ic_agent *a = agent(&ident, 4, 0);
+	struct ic_snapshot s;
+	if (a != NULL && take_snapshot(a, &s, "faults") == 0) {
+		read_slices(a, &s, "faults");
+		test_queries(a);
+		struct ic_agent_stats st;
+		ic_agent_stats(a, &st);
+		TAP_OK(st.retries > 0, "faults: everything succeeded after %llu retries", (unsigned long long)st.retries);
+		admin_faults("{}");
+		delete_snapshot(a, &s);
+	}
+	admin_faults("{}");
+	ic_agent_free(a);
+}
+
+static void test_clock(void)
+{
+	struct ic_agent *a = agent(&ident, 4, -600LL * 1000000000LL); /* our clock 10 minutes slow */
+	struct ic_snapshot s;
+	if (a != NULL && take_snapshot(a, &s, "clock 10 min slow") == 0) {
+		struct ic_agent_stats st;
+		ic_agent_stats(a, &st);
+		TAP_OK(st.clock_resyncs == 1, "clock: resynchronised once from a certificate's /time (%llu)",
+		       (unsigned long long)st.clock_resyncs);
+		delete_snapshot(a, &s);
+	}
+	ic_agent_free(a);
+}
+
+static void test_evil(void)
+{
+	static const struct {
+		const char *mode;
+		int query, call;
+	} m[] = {{"bad-signature", 1, 1}, {"stale-time", 1, 1}, {"wrong-reply", 1, 1}, {"unknown-node-key", 1, 0}};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		char json[100];
+		snprintf(json, sizeof json, "{\"evil\":\"%s\"}", m[i].mode);
+		if (!TAP_OK(admin_faults(json) == 0, "evil %s: set", m[i].mode))
+			continue;
+		struct ic_agent *a = agent(&ident, 4, 0);
+		if (a == NULL)
+			continue;
+		struct ic_buf b;
+		ic_buf_init(&b);
+		arg_read(&b, 0, 1000);
+		struct ic_result *r = query(a, "stable_read", &b);
+		TAP_OK(r && (m[i].query ? r->status == IC_E_VERIFY : r->status == IC_OK), "evil %s: query %s (%s)", m[i].mode,
+		       m[i].query ? "refused" : "accepted", r ? r->error : "");
+		ic_result_free(r);
+		ic_buf_free(&b);
+		ic_buf_init(&b);
+		ic_mgmt_arg_canister(&b, &canister);
+		r = mgmt_call(a, "list_canister_snapshots", &b);
+		TAP_OK(r && (m[i].call ? r->status == IC_E_VERIFY : r->status == IC_OK), "evil %s: update call %s (%s)", m[i].mode,
+		       m[i].call ? "refused" : "accepted", r ? r->error : "");
+		ic_result_free(r);
+		ic_buf_free(&b);
+		ic_agent_free(a);
+	}
+	admin_faults("{}");
+}
+
+int main(int argc, char **argv)
+{
+	char err[300];
+	if (argc != 5) {
+		fprintf(stderr, "usage: ic_live URL CANISTER STABLE_FILE IDENTITY_PEM\n");
+		return 99;
+	}
+	url = argv[1];
+	if (ic_principal_from_text(&canister, argv[2], strlen(argv[2]), err, sizeof err) != 0 ||
+	    ic_identity_from_file(&ident, argv[4], err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 99;
+	}
+	management.len = 0;
+	FILE *f = fopen(argv[3], "rb");
+	if (f == NULL)
+		return 99;
+	fseek(f, 0, SEEK_END);
+	stable_len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	stable = malloc(stable_len);
+	if (stable == NULL || fread(stable, 1, stable_len, f) != stable_len)
+		return 99;
+	fclose(f);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	admin_faults("{}");
+
+	struct ic_agent *a = agent(&ident, 4, 0);
+	if (TAP_OK(a != NULL, "agent: root key fetched from %s/api/v2/status", url)) {
+		test_queries(a);
+		test_calls(a);
+		struct ic_agent_stats st;
+		ic_agent_stats(a, &st);
+		TAP_OK(st.fallbacks == 0 && st.retries == 0 && st.polls == 0, "v4: no fallback, retry or poll without faults");
+		ic_agent_free(a);
+	}
+	test_v2_polling();
+	test_anonymous();
+	test_no_v4();
+	test_clock();
+	test_evil();
+	test_faults();
+	free(stable);
+	curl_global_cleanup();
+	return tap_done();
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# live.sh - run tests/ic/ic_live against a fresh tests/replica. Skips (77) without node or
+# tests/replica/node_modules, or when the agent was built without libcurl.
+srcdir=${ICARC_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+builddir=${ICARC_BUILDDIR:-.}
+node=${NODE:-node}
+prog="$builddir/tests/ic/ic_live"
+if [ ! -d "$srcdir/tests/replica/node_modules" ]; then
+	echo "SKIP: tests/replica/node_modules is missing (run npm ci in tests/replica)"
+	exit 77
+fi
+command -v "$node" >/dev/null 2>&1 || { echo "SKIP: node not found"; exit 77; }
+[ -x "$prog" ] || { echo "SKIP: $prog not built (no libcurl?)"; exit 77; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ic-live.XXXXXX") || exit 99
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+# 5,046,272 bytes (77 pages: three 2,000,000-byte slices) of random data as the stable memory
+head -c 5046272 /dev/urandom > "$dir/stable.bin" || exit 99
+pem="$srcdir/tests/ic/pem/dfx_ed25519_v2.pem"
+controller=2nor3-keehi-duuup-d7jcn-onggn-3atzm-gejtl-5tlzn-k4g6c-nnbf7-7qe
+canister=ryjl3-tyaaa-aaaaa-aaaba-cai
+mkfifo "$dir/out" || exit 99
+"$node" "$srcdir/tests/replica/main.mjs" --port 0 --state-dir "$dir/state" \
+	--seed "$canister:stable_memory=$dir/stable.bin,controller=$controller" > "$dir/out" 2> "$dir/replica.log" &
+pid=$!
+read -r url < "$dir/out" || { echo "replica did not start:"; cat "$dir/replica.log"; exit 99; }
+# keep the fifo drained
+cat "$dir/out" > /dev/null &
+echo "# replica at $url"
+"$prog" "$url" "$canister" "$dir/stable.bin" "$pem"
+rc=$?
+[ $rc -ne 0 ] && { echo "# replica log:"; tail -20 "$dir/replica.log"; }
+exit $rc
