@@ -53,7 +53,7 @@ export function startReplica({ stateDir, seeds = [], args = [], env = {} } = {})
       if (nl >= 0 && timer) {
         clearTimeout(timer);
         const url = out.slice(0, nl).trim();
-        if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) { reject(new Error(`first stdout line is not a URL: ${url}`)); return; }
+        if (!/^https?:\/\/127\.0\.0\.1:\d+$/.test(url)) { reject(new Error(`first stdout line is not a URL: ${url}`)); return; }
         resolve({
           url, stateDir, proc,
           stderr: () => stderr,

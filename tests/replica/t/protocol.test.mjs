@@ -131,3 +131,34 @@ test('management canister: effective id from the Candid argument', async () => {
   assert.notEqual(noId.status, 202);
   assert.ok(noId.status >= 400 || noId.cbor().status === 'non_replicated_rejection', `${noId.status} ${noId.text}`);
 });
+
+test('HTTP surface: content type must be application/cbor (400), wrong method 405', async () => {
+  const body = Cbor.encode({ content: { request_type: 'query', canister_id: P, method_name: 'stable_size', arg: IDL.encode([], []), sender: Principal.anonymous(), ingress_expiry: 0n } });
+  const res = await fetch(`${r.url}/api/v3/canister/${CID}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  assert.equal(res.status, 400);
+  assert.equal(await res.text(), 'Unexpected content-type, expected application/cbor.');
+  const get = await fetch(`${r.url}/api/v3/canister/${CID}/query`);
+  assert.equal(get.status, 405);
+});
+
+test('fault disable=v3-query: 404 there, v2 query still served', async () => {
+  await admin(r.url, 'POST', '/_/faults', { disable: 'v3-query' });
+  try {
+    assert.equal((await send(`/api/v3/canister/${CID}/query`, query('stable_size', IDL.encode([], [])))).status, 404);
+    assert.equal((await send(`/api/v2/canister/${CID}/query`, query('stable_size', IDL.encode([], [])))).status, 200);
+  } finally { await admin(r.url, 'POST', '/_/faults', {}); }
+});
+
+test('fault clock_skew_ms: a client 20 minutes ahead is refused, agent-js resyncs from /time and succeeds', async () => {
+  await admin(r.url, 'POST', '/_/faults', { clock_skew_ms: -20 * 60_000 });
+  try {
+    const res = await send(`/api/v4/canister/${CID}/call`, call('stable_size', IDL.encode([], [])));
+    assert.equal(res.status, 400);
+    assert.match(res.text, /^Invalid request expiry: /);
+    const { HttpAgent } = await import('@icp-sdk/core/agent');
+    const agent = await HttpAgent.create({ host: r.url, identity: owner, shouldFetchRootKey: true });
+    const out = await agent.update(CID, { methodName: 'stable_size', arg: IDL.encode([], []) });
+    assert.equal(IDL.decode([IDL.Nat64], out.reply)[0], BigInt(STABLE.length));
+    assert.ok(agent.getTimeDiffMsecs() < -19 * 60_000, `agent's time diff ${agent.getTimeDiffMsecs()} ms`);
+  } finally { await admin(r.url, 'POST', '/_/faults', {}); }
+});
