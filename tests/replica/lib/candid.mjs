@@ -2,6 +2,7 @@
 // dfinity/developer-docs public/references/ic.did) and of the stable-memory interface (spec/CANISTER.md).
 import { IDL } from '@icp-sdk/core/candid';
 import { leb128, concat } from './util.mjs';
+import { decode as fastDecode } from './cdecode.mjs';
 
 export { IDL };
 const P = IDL.Principal, B = IDL.Vec(IDL.Nat8), N64 = IDL.Nat64, Opt = IDL.Opt;
@@ -85,7 +86,7 @@ export const UploadDataArgs = IDL.Record({
 });
 
 export const encode = (types, vals) => new Uint8Array(IDL.encode(types, vals));
-export const decode = (types, bytes) => IDL.decode(types, bytes);
+export const decode = (types, bytes) => fastDecode(types, bytes);
 
 // Fast paths for the hot replies: (vec nat8) and record { chunk : blob } without copying through IDL.
 const BLOB_PREFIX = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x01, 0x6d, 0x7b, 0x01, 0x00]);
@@ -102,7 +103,7 @@ export const EMPTY_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 export function argCanisterId(arg) {
   for (const T of [CanisterIdArg, IDL.Record({ target_canister: P })]) {
     try {
-      const [v] = IDL.decode([T], arg);
+      const [v] = fastDecode([T], arg);
       const p = v.canister_id ?? v.target_canister;
       if (p) return p.toUint8Array();
     } catch { /* try the next shape */ }

@@ -112,3 +112,36 @@ test('wasm custom sections (canister metadata)', () => {
   assert.equal(Buffer.from(s[0][1]).toString(), 'service:{}');
   assert.deepEqual(customSections(mod.subarray(0, 20)).length, 0);
 });
+
+test('Candid decoder: brief §8.4 golden encodings, agreement with IDL.decode, refusals', async () => {
+  const C = await import('../lib/candid.mjs');
+  const { decode } = await import('../lib/cdecode.mjs');
+  const cid = Principal.fromText('ryjl3-tyaaa-aaaaa-aaaba-cai');
+  const sid = H('000000000000000100000000000000020101');
+  let [a] = decode([C.ReadDataArgs], H('4449444c056c02c1c1cee2047893affe8106786d7b6c01cedfa0a804016b04a79fc97e00fccbfb9d0500c586d3970900d2c7b5c00f026c03d4c2a7b80403b3c4b1f20468b6b897890f0101040280841e00000000000000000000000000010a0000000000000002010112000000000000000100000000000000020101'));
+  assert.equal(a.canister_id.toText(), cid.toText());
+  assert.deepEqual(Buffer.from(a.snapshot_id), Buffer.from(sid));
+  assert.deepEqual(a.kind, { stable_memory: { offset: 0n, size: 2000000n } });
+  [a] = decode([C.UploadDataArgs], H('4449444c046d7b6c0193affe8106786b04a79fc97e01fccbfb9d0501c586d3970901d2c7b5c00f7f6c04ed8c8bae0400d4c2a7b80402b3c4b1f20468b6b897890f00010302aabb020000010000000000010a0000000000000002010112000000000000000100000000000000020101'));
+  assert.deepEqual(a.kind, { stable_memory: { offset: 65536n } });
+  assert.equal(hex(a.chunk), 'aabb');
+  [a] = decode([C.TakeSnapshotArgs], H('4449444c036d7b6e006c02efc1e4cf0101b3c4b1f20468010200010a00000000000000020101'));
+  assert.deepEqual(a.replace_snapshot, []);
+  assert.deepEqual(a.uninstall_code, []); // absent opt fields are null
+  const meta = { canister_id: cid, replace_snapshot: [sid], wasm_module_size: 8n, globals: [{ i32: -5 }, { i64: 7n }, { f32: 1.5 }, { f64: -2.25 }, { v128: 2n ** 100n }],
+    wasm_memory_size: 65536n, stable_memory_size: 0n, certified_data: H('0102'), global_timer: [{ active: 5n }], on_low_wasm_memory_hook_status: [{ ready: null }] };
+  const enc = C.encode([C.UploadMetadataArgs], [meta]);
+  const norm = (v) => JSON.stringify(v, (k, q) => (typeof q === 'bigint' ? `${q}n` : q instanceof Uint8Array ? hex(q) : q?._isPrincipal ? Principal.fromUint8Array(q._arr).toText() : q));
+  assert.equal(norm(decode([C.UploadMetadataArgs], enc)), norm(C.IDL.decode([C.UploadMetadataArgs], enc)));
+  const big = C.encode([C.UploadDataArgs], [{ canister_id: cid, snapshot_id: sid, kind: { wasm_memory: { offset: 0n } }, chunk: new Uint8Array(2000000).fill(9) }]);
+  const t0 = process.hrtime.bigint();
+  [a] = decode([C.UploadDataArgs], big);
+  assert.ok(Number(process.hrtime.bigint() - t0) < 50e6, 'a 2 MB blob decodes without per-byte work');
+  assert.equal(a.chunk.length, 2000000);
+  assert.equal(a.chunk[1999999], 9);
+  assert.throws(() => decode([C.UploadDataArgs], big.subarray(0, big.length - 1)), /end of input/);
+  assert.throws(() => decode([C.CanisterIdArg], H('4449444c016c01b3c4b1f204680100010a000000000000000201')), /end of input/);
+  assert.throws(() => decode([C.CanisterIdArg], H('4449444d016c01b3c4b1f204680100010a00000000000000020101')), /magic/);
+  assert.throws(() => decode([C.CanisterIdArg], H('4449444c016c02b3c4b1f20468b3c4b1f204680100010a00000000000000020101')), /strictly increasing/);
+  assert.throws(() => decode([C.CanisterIdArg], H('4449444c016c01b3c4b1f20468010501')), /bad type reference/);
+});
