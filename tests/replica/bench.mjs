@@ -6,6 +6,9 @@
 //   BENCH_MODE=snapshot node bench.mjs URL CANISTER_ID ...
 //     read_canister_snapshot_data update calls (v4, certified): makes an Ed25519 identity the controller
 //     through the admin API, takes a snapshot, then signs every request (fresh nonce).
+//   BENCH_MODE=upload node bench.mjs URL CANISTER_ID ...
+//     upload_canister_snapshot_data update calls of `size` bytes into a snapshot created by
+//     upload_canister_snapshot_metadata (stable memory as large as the canister's).
 import http from 'node:http';
 import * as cbor from '@dfinity/cbor';
 import { IDL } from '@icp-sdk/core/candid';
@@ -20,7 +23,8 @@ const stable = sizeRes.stable_size;
 const pages = Math.max(1, Math.floor(stable / size));
 // One pre-encoded request per slice (anonymous queries are exempt from the expiry check).
 const bodies = [];
-const snapshotMode = process.env.BENCH_MODE === 'snapshot';
+const snapshotMode = process.env.BENCH_MODE === 'snapshot' || process.env.BENCH_MODE === 'upload';
+const uploadMode = process.env.BENCH_MODE === 'upload';
 let makeBody = null;
 if (snapshotMode) makeBody = await snapshotSetup();
 for (let i = 0; i < Math.min(pages, 64); i++) {
@@ -42,7 +46,7 @@ function one() {
       headers: { 'content-type': 'application/cbor', 'content-length': body.length } }, (res) => {
       let got = 0;
       res.on('data', (c) => { got += c.length; });
-      res.on('end', () => { if (res.statusCode === 200 && got > size) { bytes += size; n += 1; } else errors += 1; resolve(); });
+      res.on('end', () => { if (res.statusCode === 200 && (uploadMode || got > size)) { bytes += size; n += 1; } else errors += 1; resolve(); });
     });
     req.on('error', () => { errors += 1; resolve(); });
     req.end(body);
@@ -57,7 +61,8 @@ agent.destroy();
 
 async function snapshotSetup() {
   const { Ed25519KeyIdentity } = await import('@icp-sdk/core/identity');
-  const { HttpAgent, requestIdOf, IC_REQUEST_DOMAIN_SEPARATOR } = await import('@icp-sdk/core/agent');
+  const { HttpAgent, IC_REQUEST_DOMAIN_SEPARATOR } = await import('@icp-sdk/core/agent');
+  const { requestId: requestIdOf } = await import('./lib/util.mjs'); // node's SHA-256: a cheap client
   const { createPrivateKey, sign, randomBytes } = await import('node:crypto');
   const seed = new Uint8Array(32).fill(42);
   const id = Ed25519KeyIdentity.fromSecretKey(seed);
@@ -65,10 +70,17 @@ async function snapshotSetup() {
   const agent = await HttpAgent.create({ host: url, identity: id, shouldFetchRootKey: true });
   const before = await fetch(`${url}/_/canisters/${cid}`).then((r) => r.json());
   const replace = before.snapshots.length ? [Buffer.from(before.snapshots.at(-1).id, 'hex')] : [];
-  const res = await agent.call(Principal.managementCanister(), {
-    methodName: 'take_canister_snapshot', effectiveCanisterId: target,
-    arg: IDL.encode([IDL.Record({ canister_id: IDL.Principal, replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)) })], [{ canister_id: target, replace_snapshot: replace }]),
-  });
+  const res = uploadMode
+    ? await agent.call(Principal.managementCanister(), {
+      methodName: 'upload_canister_snapshot_metadata', effectiveCanisterId: target,
+      arg: IDL.encode([IDL.Record({ canister_id: IDL.Principal, replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)), wasm_module_size: IDL.Nat64,
+        globals: IDL.Vec(IDL.Variant({ i32: IDL.Int32 })), wasm_memory_size: IDL.Nat64, stable_memory_size: IDL.Nat64, certified_data: IDL.Vec(IDL.Nat8) })],
+      [{ canister_id: target, replace_snapshot: replace, wasm_module_size: 8n, globals: [], wasm_memory_size: 0n, stable_memory_size: BigInt(stable), certified_data: new Uint8Array(0) }]),
+    })
+    : await agent.call(Principal.managementCanister(), {
+      methodName: 'take_canister_snapshot', effectiveCanisterId: target,
+      arg: IDL.encode([IDL.Record({ canister_id: IDL.Principal, replace_snapshot: IDL.Opt(IDL.Vec(IDL.Nat8)) })], [{ canister_id: target, replace_snapshot: replace }]),
+    });
   void res;
   const snapshots = await fetch(`${url}/_/canisters/${cid}`).then((r) => r.json());
   const sid = Buffer.from(snapshots.snapshots.at(-1).id, 'hex');
@@ -78,10 +90,22 @@ async function snapshotSetup() {
     kind: IDL.Variant({ wasm_module: Slice, wasm_memory: Slice, stable_memory: Slice, wasm_chunk: IDL.Record({ hash: IDL.Vec(IDL.Nat8) }) }) });
   const pubkey = id.getPublicKey().toDer();
   const sender = id.getPrincipal().toUint8Array();
+  const UpArgs = IDL.Record({ canister_id: IDL.Principal, snapshot_id: IDL.Vec(IDL.Nat8),
+    kind: IDL.Variant({ wasm_module: IDL.Record({ offset: IDL.Nat64 }), wasm_memory: IDL.Record({ offset: IDL.Nat64 }), stable_memory: IDL.Record({ offset: IDL.Nat64 }), wasm_chunk: IDL.Null }),
+    chunk: IDL.Vec(IDL.Nat8) });
+  const payload = new Uint8Array(size).map((_, j) => (j * 7) & 255);
+  const upArgs = new Map();
   return (i) => {
+    let arg;
+    if (uploadMode) {
+      arg = upArgs.get(i % 16);
+      if (!arg) { arg = new Uint8Array(IDL.encode([UpArgs], [{ canister_id: target, snapshot_id: sid, kind: { stable_memory: { offset: BigInt((i % 16) * size) } }, chunk: payload }])); upArgs.set(i % 16, arg); }
+    } else {
+      arg = new Uint8Array(IDL.encode([Args], [{ canister_id: target, snapshot_id: sid, kind: { stable_memory: { offset: BigInt(i * size), size: BigInt(size) } } }]));
+    }
     const content = {
-      request_type: 'call', canister_id: new Uint8Array(0), method_name: 'read_canister_snapshot_data',
-      arg: new Uint8Array(IDL.encode([Args], [{ canister_id: target, snapshot_id: sid, kind: { stable_memory: { offset: BigInt(i * size), size: BigInt(size) } } }])),
+      request_type: 'call', canister_id: new Uint8Array(0), method_name: uploadMode ? 'upload_canister_snapshot_data' : 'read_canister_snapshot_data',
+      arg,
       sender, ingress_expiry: BigInt(Date.now() + 120000) * 1000000n, nonce: new Uint8Array(randomBytes(16)),
     };
     const rid = requestIdOf(content);
