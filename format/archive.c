@@ -310,7 +310,7 @@ static int open_index(struct icarc_archive *a)
 	for (uint32_t i = 0; i < n_meta && st == ICARC_OK; i++, pos += WIRE_METAREF_LEN) {
 		uint64_t off = wire_get64(p + pos);
 		uint32_t size = wire_get32(p + pos + 8);
-		if (size > (16U << 20) || size < WIRE_RECORD_HDR + WIRE_META_PREFIX) {
+		if (size > (16U << 20) || size < WIRE_RECORD_HDR + WIRE_META_PREFIX || off > a->size || size > a->size - off) {
 			st = fail(a, ICARC_E_FORMAT, "INDEX record: metadata record %u is malformed", i);
 			break;
 		}

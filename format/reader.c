@@ -338,7 +338,8 @@ static int on_header(struct icarc_reader *r)
 	if (buf == NULL)
 		return fatal(r, ICARC_E_NOMEM, "out of memory");
 	memcpy(buf, r->hdr, WIRE_MAGIC_LEN + WIRE_RECORD_HDR);
-	memcpy(buf + WIRE_MAGIC_LEN + WIRE_RECORD_HDR, r->body, r->rec.length);
+	if (r->rec.length)
+		memcpy(buf + WIRE_MAGIC_LEN + WIRE_RECORD_HDR, r->body, r->rec.length);
 	int ret = Icarc_header_open(&r->err, buf, WIRE_MAGIC_LEN + WIRE_RECORD_HDR + r->rec.length, &r->kr, r->no_key,
 	                            r->max_kdf_mem, &r->hi, &r->keys);
 	free(buf);
@@ -651,14 +652,7 @@ static int begin_body(struct icarc_reader *r)
 	} else {
 		if (r->f_len + 2 > FIFO_MAX)
 			return 0;
-		if (r->rec.length > r->body_cap) {
-			uint8_t *n = realloc(r->body, r->rec.length);
-			if (n == NULL)
-				return fatal(r, ICARC_E_NOMEM, "out of memory for a %u-byte record", r->rec.length);
-			r->body = n;
-			r->body_cap = r->rec.length;
-		}
-		r->target = r->body;
+		r->target = NULL; /* r->body, grown as bytes arrive: a claimed length costs nothing */
 	}
 	r->body_have = 0;
 	r->phase = P_BODY;
@@ -739,6 +733,20 @@ static int parse(struct icarc_reader *r, struct icarc_in *in)
 			size_t n = r->rec.length - r->body_have;
 			if (n > avail)
 				n = avail;
+			if (r->target_slot == NULL && r->body_have + n > r->body_cap) {
+				size_t cap = r->body_cap ? r->body_cap : 4096;
+				while (cap < r->body_have + n)
+					cap *= 2;
+				if (cap > r->rec.length)
+					cap = r->rec.length;
+				uint8_t *nb = realloc(r->body, cap);
+				if (nb == NULL)
+					return fatal(r, ICARC_E_NOMEM, "out of memory for a %u-byte record", r->rec.length);
+				r->body = nb;
+				r->body_cap = cap;
+			}
+			if (r->target_slot == NULL)
+				r->target = r->body;
 			memcpy(r->target + r->body_have, src + in->pos, n);
 			r->body_have += n;
 			in->pos += n;
