@@ -7,7 +7,7 @@ import { State } from './lib/state.mjs';
 import { Replica } from './lib/server.mjs';
 import { principalText, principalBytes } from './lib/util.mjs';
 
-const USAGE = `usage: node main.mjs --port N --state-dir DIR [--host ADDR] [--tls-cert PEM --tls-key PEM]
+const USAGE = `usage: node main.mjs --port N --state-dir DIR [--host ADDR] [--tls-cert PEM --tls-key PEM] [--subnet-delegation]
        [--latency-ms N] [--jitter-ms N]
        [--fault KEY=VALUE]... [--seed CANISTER_ID:stable_memory=FILE[,wasm_memory=FILE][,wasm_module=FILE]
        [,controller=PRINCIPAL]...[,reader=PRINCIPAL|*]...]...`;
@@ -38,7 +38,7 @@ function parseSeed(spec) {
 }
 
 const args = process.argv.slice(2);
-const opt = { port: null, stateDir: null, host: '127.0.0.1', faults: {}, seeds: [], tlsCert: null, tlsKey: null };
+const opt = { port: null, stateDir: null, host: '127.0.0.1', faults: {}, seeds: [], tlsCert: null, tlsKey: null, delegation: false };
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const next = () => { if (i + 1 >= args.length) die(`${a} needs a value`); return args[++i]; };
@@ -46,6 +46,7 @@ for (let i = 0; i < args.length; i++) {
     case '--port': opt.port = Number(next()); break;
     case '--host': opt.host = next(); break;
     case '--tls-cert': opt.tlsCert = next(); break;
+    case '--subnet-delegation': opt.delegation = true; break;
     case '--tls-key': opt.tlsKey = next(); break;
     case '--state-dir': opt.stateDir = next(); break;
     case '--latency-ms': opt.faults.latency_ms = next(); break;
@@ -70,7 +71,7 @@ if (opt.tlsCert) {
   try { tls = { cert: fs.readFileSync(opt.tlsCert), key: fs.readFileSync(opt.tlsKey) }; } catch (e) { die(e.message); }
 }
 
-const state = new State(path.resolve(opt.stateDir));
+const state = new State(path.resolve(opt.stateDir), { delegation: opt.delegation });
 for (const s of opt.seeds) {
   const existing = state.get(s.id);
   if (existing) {

@@ -168,13 +168,21 @@ export function encodeTree(t, out) {
   return out;
 }
 export const chunksLength = (out) => out.reduce((n, b) => n + b.length, 0);
-// #6.55799({tree, signature}) as a list of buffers.
-export function certificateChunks(tree, signature) {
+// #6.55799({tree, signature, ?delegation: {subnet_id, certificate}}) as a list of buffers.
+export function certificateChunks(tree, signature, delegation = null) {
   const out = [SELF_DESCRIBE];
-  cborMap(2, out);
+  cborMap(delegation ? 3 : 2, out);
   cborText('tree', out);
   encodeTree(tree, out);
   cborText('signature', out);
   cborBytes(signature, out);
+  if (delegation) {
+    cborText('delegation', out);
+    cborMap(2, out);
+    cborText('subnet_id', out);
+    cborBytes(delegation.subnet_id, out);
+    cborText('certificate', out);
+    cborBytes(delegation.certificate, out);
+  }
   return out;
 }

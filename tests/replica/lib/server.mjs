@@ -92,6 +92,7 @@ export class Replica {
   }
   close() {
     this.state.signer.close();
+    this.state.subnetSigner.close();
     const done = new Promise((r) => this.server.close(r));
     this.server.closeAllConnections?.();
     for (const sess of this.sessions ?? []) sess.destroy();
@@ -363,7 +364,7 @@ export class Replica {
       this.#gc();
     }
     if (version === 2) return { status: 202, body: new Uint8Array(0) };
-    const cert = await this.#certify({ rids: [rid], canisters: [] }, [[utf8('request_status'), rid]], endpoint);
+    const cert = await this.#certify({ rids: [rid], canisters: [] }, [[utf8('request_status'), rid]], endpoint, version === 3 ? 'legacy' : 'sharded');
     const out = [SELF_DESCRIBE];
     cborMap(2, out); cborText('status', out); cborText('replied', out);
     cborText('certificate', out); cborBytesHead(chunksLength(cert), out);
@@ -373,7 +374,37 @@ export class Replica {
   // Certification in rounds, as the IC does: every request waiting for a certificate joins the current
   // round; the round's state tree holds all their request statuses and canisters, its root is signed once,
   // and each request gets its own witness (pruned to its paths, plus /time) with that one signature.
-  #certify(want, paths, endpoint) {
+  // The delegation certificate (signed by the root key) for this subnet, in the canister-range form the
+  // endpoint uses: 'sharded' /canister_ranges/<sid>/<shard> (v4 call, v3 read_state) or 'legacy'
+  // /subnet/<sid>/canister_ranges (v3 call, v2 read_state). Re-made every 5 minutes (fresh /time).
+  #delegation(form) {
+    const s = this.state;
+    const now = this.now();
+    this.delegations ??= new Map();
+    const cached = this.delegations.get(form);
+    if (cached && now - cached.time < 300n * 1000000000n) return cached.value;
+    const ranges = cbor.encodeWithSelfDescribedTag([[RANGE_START, RANGE_END]]);
+    const subnet = [['public_key', leaf(s.subnetSigner.der)], ['type', leaf('application')]];
+    let tree;
+    const paths = [[utf8('subnet'), s.subnetId, utf8('public_key')], [utf8('time')]];
+    if (form === 'legacy') {
+      tree = node([['subnet', node([[s.subnetId, node([...subnet, ['canister_ranges', leaf(ranges)]])]])], ['time', leaf(leb128(now))]]);
+      paths.push([utf8('subnet'), s.subnetId, utf8('canister_ranges')]);
+    } else {
+      tree = node([
+        ['canister_ranges', node([[s.subnetId, node([[RANGE_START, leaf(ranges)]])]])],
+        ['subnet', node([[s.subnetId, node(subnet)]])],
+        ['time', leaf(leb128(now))],
+      ]);
+      paths.push([utf8('canister_ranges'), s.subnetId]);
+    }
+    const certificate = Buffer.concat(certificateChunks(witness(tree, paths), s.signer.signRoot(hashOf(tree))));
+    const value = { subnet_id: s.subnetId, certificate };
+    this.delegations.set(form, { time: now, value });
+    return value;
+  }
+
+  #certify(want, paths, endpoint, form = 'sharded') {
     const evil = this.faults.evil(endpoint) ?? '';
     let round = this.rounds.get(evil);
     if (!round) {
@@ -384,7 +415,7 @@ export class Replica {
     }
     round.rids.push(...want.rids);
     round.canisters.push(...want.canisters);
-    return new Promise((resolve, rejectP) => round.waiters.push({ paths, resolve, reject: rejectP }));
+    return new Promise((resolve, rejectP) => round.waiters.push({ paths, form, resolve, reject: rejectP }));
   }
 
   async #flush(evil) {
@@ -394,12 +425,12 @@ export class Replica {
       const tree = this.#tree({ rids: round.rids, canisters: round.canisters }, evil || null);
       let root = hashOf(tree);
       if (evil === 'bad-signature') root = sha256(root);
-      const signature = await this.state.signer.signRootAsync(root);
+      const signature = await this.state.subnetSigner.signRootAsync(root);
       this.counters.certificates = (this.counters.certificates ?? 0) + 1;
       for (const w of round.waiters) {
         let t = witness(tree, [...w.paths, [utf8('time')]]);
         if (evil === 'wrong-reply') t = tamperReply(t);
-        w.resolve(certificateChunks(t, signature));
+        w.resolve(certificateChunks(t, signature, this.state.delegated ? this.#delegation(w.form) : null));
       }
     } catch (e) {
       for (const w of round.waiters) w.reject(e);
@@ -460,7 +491,7 @@ export class Replica {
       ['subnet', node([[s.subnetId, node([
         ['canister_ranges', leaf(ranges)],
         ['node', node([[s.node.id, node([['public_key', leaf(s.node.der)]])]])],
-        ['public_key', leaf(s.signer.der)],
+        ['public_key', leaf(s.subnetSigner.der)],
         ['type', leaf('application')],
       ])]])],
       ['time', leaf(leb128(time))],
@@ -507,7 +538,7 @@ export class Replica {
       }
       throw new HttpError(404, 'Invalid path requested.');
     }
-    const cert = await this.#certify({ rids, canisters }, paths, where.endpoint);
+    const cert = await this.#certify({ rids, canisters }, paths, where.endpoint, where.version === 2 ? 'legacy' : 'sharded');
     const out = [SELF_DESCRIBE];
     cborMap(1, out); cborText('certificate', out); cborBytesHead(chunksLength(cert), out);
     return { status: 200, body: out.concat(cert), cbor: true };
@@ -522,7 +553,10 @@ export class Replica {
       const cm = p.match(/^\/_\/canisters\/([^/]+)(?:\/(controllers|memory|state))?$/);
       if (p === '/_/counters' && req.method === 'GET') return json(200, this.counters);
       if (p === '/_/info' && req.method === 'GET') {
-        return json(200, { root_key: hex(this.state.signer.der), subnet_id: principalText(this.state.subnetId), node_id: principalText(this.state.node.id), canisters: [...this.state.canisters.keys()] });
+        return json(200, {
+          root_key: hex(this.state.signer.der), subnet_id: principalText(this.state.subnetId), node_id: principalText(this.state.node.id),
+          delegated: this.state.delegated, subnet_key: hex(this.state.subnetSigner.der), canisters: [...this.state.canisters.keys()],
+        });
       }
       if (p === '/_/faults') {
         if (req.method === 'POST') this.faults.set(body);

@@ -205,7 +205,9 @@ export class Canister {
 }
 
 export class State {
-  constructor(dir) {
+  // opts.delegation: act as an application subnet whose key is certified by the root key through a
+  // delegation certificate (as on mainnet), instead of the root subnet itself.
+  constructor(dir, opts = {}) {
     this.dir = dir;
     fs.mkdirSync(path.join(dir, 'canisters'), { recursive: true });
     const kf = path.join(dir, 'keys.json');
@@ -217,7 +219,12 @@ export class State {
     this.node = new NodeKey(unhex(this.keys.node_seed));
     // An Ed25519 key that is NOT in the subnet tree (evil mode "unknown-node-key").
     this.strangerNode = new NodeKey(sha256(unhex(this.keys.node_seed)));
-    this.subnetId = selfAuthenticating(this.signer.der);
+    if (opts.delegation) {
+      if (!this.keys.subnet_secret_key) { this.keys.subnet_secret_key = hex(randomBlsKey()); this.saveKeys(); }
+      this.subnetSigner = new Signer(unhex(this.keys.subnet_secret_key));
+    } else this.subnetSigner = this.signer;
+    this.delegated = !!opts.delegation;
+    this.subnetId = selfAuthenticating(this.subnetSigner.der);
     this.canisters = new Map();
     for (const name of fs.readdirSync(path.join(dir, 'canisters'))) {
       const f = path.join(dir, 'canisters', name, 'canister.json');
