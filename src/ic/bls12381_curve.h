@@ -25,6 +25,7 @@ bool bls_g1_in_subgroup_by_order(const g1p *a); /* [r]a = O */
 void bls_g1_generator(g1p *r);
 /* ZCash compressed format; false unless a canonical, on-curve, prime-order, finite point. */
 bool bls_g1_decompress(g1p *r, const uint8_t in[48]);
+bool bls_g1_decode_on_curve(g1p *r, const uint8_t in[48]); /* all checks but the subgroup */
 void bls_g1_compress(uint8_t out[48], const g1p *a);
 
 void bls_g2_set_inf(g2p *r);
@@ -41,5 +42,6 @@ bool bls_g2_in_subgroup(const g2p *a);          /* psi(a) = [x]a */
 bool bls_g2_in_subgroup_by_order(const g2p *a); /* [r]a = O */
 void bls_g2_generator(g2p *r);
 bool bls_g2_decompress(g2p *r, const uint8_t in[96]);
+bool bls_g2_decode_on_curve(g2p *r, const uint8_t in[96]);
 void bls_g2_compress(uint8_t out[96], const g2p *a);
 #endif

@@ -68,7 +68,7 @@ void bls_fp_dbl(fp *r, const fp *a)
 }
 
 /* p and -p^-1 mod 2^64 as literals, so the unrolled multiplication uses immediates (the same
- * values as bls_p and bls_p_inv in the generated bls12381_const.c; the unit tests check them) */
+ * values as bls_p and bls_p_inv in the generated bls12381_const.c; a mismatch fails every test) */
 #define P0 0xb9feffffffffaaabULL
 #define P1 0x1eabfffeb153ffffULL
 #define P2 0x6730d2a0f6b0f624ULL

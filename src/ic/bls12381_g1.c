@@ -34,7 +34,7 @@ void bls_g1_generator(g1p *r)
 
 /* Flags in the top three bits of the first byte: 0x80 compressed, 0x40 infinity, 0x20 the
  * lexicographically larger y. Infinity is never a valid signature here, so it is refused. */
-bool bls_g1_decompress(g1p *r, const uint8_t in[48])
+bool bls_g1_decode_on_curve(g1p *r, const uint8_t in[48])
 {
 	uint8_t buf[48];
 	fp x, y, rhs;
@@ -52,7 +52,12 @@ bool bls_g1_decompress(g1p *r, const uint8_t in[48])
 	if (bls_fp_is_lexlargest(&y) != ((in[0] & 0x20) != 0))
 		bls_fp_neg(&y, &y);
 	bls_g1_from_affine(r, &x, &y);
-	return bls_g1_in_subgroup(r);
+	return true;
+}
+
+bool bls_g1_decompress(g1p *r, const uint8_t in[48])
+{
+	return bls_g1_decode_on_curve(r, in) && bls_g1_in_subgroup(r);
 }
 
 void bls_g1_compress(uint8_t out[48], const g1p *a)

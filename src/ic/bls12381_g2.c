@@ -36,7 +36,7 @@ void bls_g2_generator(g2p *r)
 	bls_g2_from_affine(r, &bls_g2_x, &bls_g2_y);
 }
 
-bool bls_g2_decompress(g2p *r, const uint8_t in[96])
+bool bls_g2_decode_on_curve(g2p *r, const uint8_t in[96])
 {
 	uint8_t buf[48];
 	fp2 x, y, rhs;
@@ -54,7 +54,12 @@ bool bls_g2_decompress(g2p *r, const uint8_t in[96])
 	if (bls_fp2_is_lexlargest(&y) != ((in[0] & 0x20) != 0))
 		bls_fp2_neg(&y, &y);
 	bls_g2_from_affine(r, &x, &y);
-	return bls_g2_in_subgroup(r);
+	return true;
+}
+
+bool bls_g2_decompress(g2p *r, const uint8_t in[96])
+{
+	return bls_g2_decode_on_curve(r, in) && bls_g2_in_subgroup(r);
 }
 
 void bls_g2_compress(uint8_t out[96], const g2p *a)

@@ -108,6 +108,7 @@ static void test_fp(void)
 	TAP_OK(bls_fp_is_zero(&t), "Fp: inv0(0) = 0");
 	bls_fp_set_u64(&t, 1);
 	TAP_OK(bls_fp_eq(&t, &bls_one), "Fp: 1 in Montgomery form");
+	TAP_OK(bls_p.l[0] * bls_p_inv == UINT64_MAX, "Fp: p * p_inv = -1 mod 2^64");
 }
 
 static void test_tower(void)
