@@ -4,7 +4,7 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { p256 } from '@noble/curves/nist.js';
-import { hex, unhex, utf8, concat, sha256, bytesEqual, selfAuthenticating, principalText, hashOfMap, toBig } from './util.mjs';
+import { hex, unhex, utf8, concat, sha256, bytesEqual, selfAuthenticating, principalText, hashOfMap, toBig, fmtTime } from './util.mjs';
 
 const ED25519_PREFIX = unhex('302a300506032b6570032100');
 const SECP256K1_PREFIX = unhex('3056301006072a8648ce3d020106052b8104000a034200');
@@ -62,7 +62,7 @@ export function authenticate(env, rid, opts) {
   const anonymous = sender.length === 1 && sender[0] === 4;
   if (anonymous) {
     if (env.sender_pubkey !== undefined || env.sender_sig !== undefined || env.sender_delegation !== undefined) {
-      throw new AuthError('Anonymous request must not carry a public key, signature or delegation.');
+      throw new AuthError('Signature is not allowed for the anonymous user');
     }
     return;
   }
@@ -75,28 +75,39 @@ export function authenticate(env, rid, opts) {
   }
   let key = pub;
   const dels = env.sender_delegation ?? [];
-  if (!Array.isArray(dels)) throw new AuthError('Invalid delegation: sender_delegation is not an array');
+  if (!Array.isArray(dels) || !dels.every((sd) => sd?.delegation?.pubkey instanceof Uint8Array && sd.signature instanceof Uint8Array
+    && (typeof sd.delegation.expiration === 'number' || typeof sd.delegation.expiration === 'bigint'))) {
+    throw new AuthError('Invalid delegation: malformed sender_delegation');
+  }
+  // As the replica's validator: expiry of every delegation first (its own 400 error), then the chain.
+  for (const sd of dels) {
+    if (toBig(sd.delegation.expiration) < opts.now) {
+      throw new AuthError(`Invalid delegation expiry: Specified sender delegation has expired: Provided expiry: ${fmtTime(sd.delegation.expiration)}, Local time: ${fmtTime(opts.now)}`);
+    }
+  }
   if (dels.length > 20) throw new AuthError(`Invalid delegation: Chain of delegations is too long: got ${dels.length} delegations, but at most 20 are allowed`);
   const seen = new Set([hex(pub)]);
+  let targets = null; // null = all canisters
   for (const sd of dels) {
-    const d = sd?.delegation;
-    if (!d || !(d.pubkey instanceof Uint8Array)) throw new AuthError('Invalid delegation: malformed delegation');
+    const d = sd.delegation;
     try {
       verifySig(key, concat(DELEGATION_SEP, hashOfMap(d)), sd.signature);
     } catch (e) { throw new AuthError(`Invalid delegation: ${e.message}`); }
-    if (toBig(d.expiration) < opts.now) throw new AuthError(`Invalid delegation expiry: delegation expired at ${d.expiration}`);
-    if (d.targets !== undefined && opts.target) {
-      if (d.targets.length > 1000) throw new AuthError('Invalid delegation: too many targets');
-      if (!d.targets.some((t) => bytesEqual(t, opts.target))) {
-        throw new AuthError(`Invalid delegation: Canister ${principalText(opts.target)} is not one of the delegation targets.`);
-      }
+    if (seen.has(hex(d.pubkey))) throw new AuthError(`Invalid delegation: Chain of delegations contains at least one cycle: first repeating public key encountered ${hex(d.pubkey)}`);
+    seen.add(hex(d.pubkey));
+    if (d.targets !== undefined) {
+      if (!Array.isArray(d.targets) || !d.targets.every((t) => t instanceof Uint8Array)) throw new AuthError('Invalid delegation: malformed targets');
+      if (d.targets.length > 1000) throw new AuthError(`Invalid delegation: Delegation targets has ${d.targets.length} targets, but at most 1000 are allowed`);
+      const set = new Set(d.targets.map(hex));
+      targets = targets === null ? set : new Set([...targets].filter((t) => set.has(t)));
     }
     if (d.permissions === 'queries' && opts.kind === 'call') {
       throw new AuthError('Invalid delegation: the delegation only permits queries');
     }
-    if (seen.has(hex(d.pubkey))) throw new AuthError('Invalid delegation: delegation chain has a cycle');
-    seen.add(hex(d.pubkey));
     key = d.pubkey;
   }
   verifySig(key, concat(REQUEST_SEP, rid), sig);
+  if (targets !== null && opts.target && !targets.has(hex(opts.target))) {
+    throw new AuthError(`Canister ${principalText(opts.target)} is not one of the delegation targets`);
+  }
 }

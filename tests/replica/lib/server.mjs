@@ -263,7 +263,7 @@ export class Replica {
     if (kind === 'read_state') {
       if (content.paths.length > 1000) throw new HttpError(403, `Failed to authenticate request ${ridText} due to: Too many paths in read state request: got ${content.paths.length} paths, but at most 1000 are allowed`);
       const long = content.paths.find((p) => p.length > 127);
-      if (long) throw new HttpError(403, `Failed to authenticate request ${ridText} due to: Too many labels in path: got ${long.length} labels, but at most 127 are allowed`);
+      if (long) throw new HttpError(403, `Failed to authenticate request ${ridText} due to: At least one path in read state request is too deep: got ${long.length} labels, but at most 127 are allowed`);
     }
     try {
       authenticate(env, rid, { now, target, kind });
