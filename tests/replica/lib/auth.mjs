@@ -64,7 +64,7 @@ export function authenticate(env, rid, opts) {
     if (env.sender_pubkey !== undefined || env.sender_sig !== undefined || env.sender_delegation !== undefined) {
       throw new AuthError('Signature is not allowed for the anonymous user');
     }
-    return;
+    return null;
   }
   const pub = env.sender_pubkey, sig = env.sender_sig;
   if (!(pub instanceof Uint8Array) || !(sig instanceof Uint8Array)) {
@@ -110,4 +110,5 @@ export function authenticate(env, rid, opts) {
   if (targets !== null && opts.target && !targets.has(hex(opts.target))) {
     throw new AuthError(`Canister ${principalText(opts.target)} is not one of the delegation targets`);
   }
+  return targets;
 }

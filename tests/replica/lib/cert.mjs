@@ -186,3 +186,14 @@ export function certificateChunks(tree, signature, delegation = null) {
   }
   return out;
 }
+
+// A copy of the hash tree with the subtree at `path` (if present) replaced by its Pruned hash; the root hash
+// does not change. (The v3 read_state of an application subnet prunes /subnet/<sid>/canister_ranges.)
+export function pruneAt(t, path) {
+  if (path.length === 0) return t[0] === 4 ? t : [4, reconstruct(t)];
+  switch (t[0]) {
+    case 1: return [1, pruneAt(t[1], path), pruneAt(t[2], path)];
+    case 2: return compareBytes(t[1], path[0]) === 0 ? [2, t[1], pruneAt(t[2], path.slice(1))] : t;
+    default: return t;
+  }
+}

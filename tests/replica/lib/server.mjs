@@ -6,14 +6,14 @@ import http2 from 'node:http2';
 import fs from 'node:fs';
 import * as cbor from '@dfinity/cbor';
 import { Principal } from '@icp-sdk/core/principal';
-import { node, leaf, witness, hashOf, certificateChunks, tamperReply, cborMap, cborText, cborBytes, cborBytesHead, cborUint, cborArray, chunksLength, SELF_DESCRIBE } from './cert.mjs';
+import { node, leaf, witness, hashOf, pruneAt, certificateChunks, tamperReply, cborMap, cborText, cborBytes, cborBytesHead, cborUint, cborArray, chunksLength, SELF_DESCRIBE } from './cert.mjs';
 import { Executor, reject, notFound } from './exec.mjs';
 import { argCanisterId } from './candid.mjs';
 import { authenticate, AuthError } from './auth.mjs';
 import { Faults } from './faults.mjs';
 import {
   hex, unhex, utf8, concat, leb128, requestId, hashOfMap, principalText, isAnonymous, fmtTime, nowNs, toBig,
-  bytesEqual, compareBytes, sha256,
+  bytesEqual, compareBytes, sha256, selfAuthenticating,
 } from './util.mjs';
 
 const MAX_INGRESS = 2 * 1024 * 1024;
@@ -266,7 +266,7 @@ export class Replica {
       if (long) throw new HttpError(403, `Failed to authenticate request ${ridText} due to: At least one path in read state request is too deep: got ${long.length} labels, but at most 127 are allowed`);
     }
     try {
-      authenticate(env, rid, { now, target, kind });
+      return authenticate(env, rid, { now, target, kind });
     } catch (e) {
       if (!(e instanceof AuthError)) throw e;
       if (e.message.startsWith('Invalid delegation expiry')) throw new HttpError(400, e.message);
@@ -293,8 +293,8 @@ export class Replica {
       return await this.#readState(content, rid, { subnet: eid, endpoint, version });
     }
     if (kind === 'read_state') {
-      this.#validate(kind, env, content, rid, body, null);
-      return await this.#readState(content, rid, { canister: eid, endpoint, version });
+      const targets = this.#validate(kind, env, content, rid, body, null);
+      return await this.#readState(content, rid, { canister: eid, endpoint, version, targets });
     }
     // query or call: the effective canister id must match
     const cid = content.canister_id;
@@ -358,7 +358,7 @@ export class Replica {
       }
       const result = this.exec.run(ctx);
       this.height += 1;
-      entry = { sender: hex(ctx.sender), result, time: this.now(), ecid: hex(ctx.ecid), expiry: ctx.expiry };
+      entry = { sender: hex(ctx.sender), result, time: this.now(), receiver: hex(ctx.canisterId), expiry: ctx.expiry };
       if (result.reply) this.replyBytes = (this.replyBytes ?? 0) + result.reply.length;
       this.requests.set(key, entry);
       this.#gc();
@@ -415,7 +415,9 @@ export class Replica {
     }
     round.rids.push(...want.rids);
     round.canisters.push(...want.canisters);
-    return new Promise((resolve, rejectP) => round.waiters.push({ paths, form, resolve, reject: rejectP }));
+    // v3 read_state on an application subnet: /subnet/<sid>/canister_ranges is pruned (KeepOnlyNNS).
+    const pruneLegacy = this.state.delegated && form === 'sharded';
+    return new Promise((resolve, rejectP) => round.waiters.push({ paths, form, pruneLegacy, resolve, reject: rejectP }));
   }
 
   async #flush(evil) {
@@ -429,6 +431,7 @@ export class Replica {
       this.counters.certificates = (this.counters.certificates ?? 0) + 1;
       for (const w of round.waiters) {
         let t = witness(tree, [...w.paths, [utf8('time')]]);
+        if (w.pruneLegacy) t = pruneAt(t, [utf8('subnet'), this.state.subnetId, utf8('canister_ranges')]);
         if (evil === 'wrong-reply') t = tamperReply(t);
         w.resolve(certificateChunks(t, signature, this.state.delegated ? this.#delegation(w.form) : null));
       }
@@ -498,45 +501,78 @@ export class Replica {
     ]);
   }
 
+  // Which paths a read_state may ask for, as dfinity/ic rs/http_endpoints/public/src/read_state/
+  // {canister,subnet}.rs (verify_paths); anything else is 404 "Invalid path requested.".
   async #readState(content, rid, where) {
     const paths = content.paths;
-    const label = (b) => Buffer.from(b).toString('latin1');
+    const L = (b) => Buffer.from(b).toString('latin1');
     const rids = [];
     const canisters = [];
+    const invalid = () => new HttpError(404, 'Invalid path requested.');
+    const principalOf = (b) => {
+      if (b.length > 29) throw new HttpError(400, `Could not parse principal ID: Principal ID must be at most 29 bytes long, got ${b.length}.`);
+      return b;
+    };
+    const samePrincipal = (b, eff) => {
+      if (!bytesEqual(principalOf(b), eff)) {
+        throw new HttpError(400, `Effective principal id in URL ${principalText(eff)} does not match requested principal id: ${principalText(b)}.`);
+      }
+    };
+    const nnsId = selfAuthenticating(this.state.signer.der);
     for (const p of paths) {
-      if (p.length === 0) throw new HttpError(404, 'Invalid path requested.');
-      const head = label(p[0]);
-      if (head === 'time' && p.length === 1) continue;
-      if (head === 'subnet') continue;
-      if (head === 'canister_ranges' && p.length <= 2) continue;
-      if (where.subnet) throw new HttpError(404, 'Invalid path requested.');
-      if (head === 'request_status' && p.length >= 2) {
+      const l = p.map(L);
+      const n = p.length;
+      if (n === 1 && l[0] === 'time') continue;
+      if (l[0] === 'api_boundary_nodes' && (n === 1 || n === 2 || (n === 3 && ['domain', 'ipv4_address', 'ipv6_address'].includes(l[2])))) continue;
+      if (l[0] === 'subnet') {
+        if (n === 1 || n === 2) continue;
+        if (n === 3 && (l[2] === 'public_key' || l[2] === 'node')) continue;
+        if ((n === 4 && l[2] === 'node') || (n === 5 && l[2] === 'node' && l[4] === 'public_key')) continue;
+        if (n === 3 && l[2] === 'canister_ranges') {
+          if (where.subnet || where.version === 2 || bytesEqual(principalOf(p[1]), nnsId)) continue;
+          throw invalid();
+        }
+        if (n === 3 && l[2] === 'metrics' && where.subnet) { samePrincipal(p[1], where.subnet); continue; }
+        throw invalid();
+      }
+      if (where.subnet) {
+        if (n === 2 && l[0] === 'canister_ranges') continue; // /canister_ranges/<subnet_id> (sharded form)
+        throw invalid();
+      }
+      if (l[0] === 'request_status' && (n === 2 || (n === 3 && ['status', 'reply', 'reject_code', 'reject_message', 'error_code'].includes(l[2])))) {
         const r = p[1];
-        if (r.length !== 32) throw new HttpError(400, `Invalid request id in paths: ${hex(r)} is not 32 bytes long.`);
-        if (!rids.some((x) => bytesEqual(x, r))) rids.push(r);
-        if (rids.length > 1) throw new HttpError(400, 'Can only request a single request ID in request_status paths.');
+        if (r.length !== 32) throw new HttpError(400, 'Invalid request id in paths. Maybe the request ID is not of 32 bytes in length?!');
+        if (rids.length && !bytesEqual(rids[0], r)) {
+          throw new HttpError(400, `More than one non-unique request ID exists in request_status paths: ${hex(rids[0])} and ${hex(r)}.`);
+        }
+        if (!rids.length) rids.push(r);
         const e = this.requests.get(hex(r));
         if (e && e.sender !== hex(content.sender)) throw new HttpError(403, 'The user tries to access Request ID not signed by the caller.');
+        if (e && where.targets && !where.targets.has(e.receiver)) {
+          throw new HttpError(403, 'The user tries to access request IDs for canisters not belonging to sender delegation targets.');
+        }
         continue;
       }
-      if (head === 'canister' && p.length >= 3) {
-        if (!bytesEqual(p[1], where.canister)) {
-          throw new HttpError(400, `Effective principal id in URL ${principalText(where.canister)} does not match requested principal id: ${principalText(p[1])}.`);
-        }
-        const what = label(p[2]);
-        if (what === 'module_hash' || what === 'controllers') { canisters.push(p[1]); continue; }
-        if (what === 'metadata' && p.length === 4) {
-          const c = this.state.get(p[1]);
-          const name = Buffer.from(p[3]).toString('utf8');
-          const entry = c?.metadata().get(name);
-          if (entry && !entry.public && !c.isController(content.sender)) {
-            throw new HttpError(403, `Custom section ${name} can only be requested by the controllers of the canister.`);
-          }
-          canisters.push(p[1]);
-          continue;
-        }
+      if (l[0] === 'canister' && n === 3 && (l[2] === 'controllers' || l[2] === 'module_hash')) {
+        samePrincipal(p[1], where.canister);
+        canisters.push(p[1]);
+        continue;
       }
-      throw new HttpError(404, 'Invalid path requested.');
+      if (l[0] === 'canister' && n === 4 && l[2] === 'metadata') {
+        let name;
+        try { name = new TextDecoder('utf-8', { fatal: true }).decode(p[3]); } catch (e) {
+          throw new HttpError(400, `Could not parse the custom section name: ${e.message}.`);
+        }
+        samePrincipal(p[1], where.canister);
+        const c = this.state.get(p[1]);
+        const entry = c?.metadata().get(name);
+        if (entry && !entry.public && !c.isController(content.sender)) {
+          throw new HttpError(403, `Custom section ${name.slice(0, 100)} can only be requested by the controllers of the canister.`);
+        }
+        canisters.push(p[1]);
+        continue;
+      }
+      throw invalid();
     }
     const cert = await this.#certify({ rids, canisters }, paths, where.endpoint, where.version === 2 ? 'legacy' : 'sharded');
     const out = [SELF_DESCRIBE];
