@@ -96,8 +96,10 @@ test('anonymous rules: no signature allowed; a signature without a sender key is
   const anon = content('query', { sender: Principal.anonymous() });
   const res = await post(Q, (await envelope(anon, null)).body);
   assert.equal(res.status, 200, 'anonymous query without signature is fine');
-  const signed = await post(Q, (await envelope(anon, owner)).body);
+  const { rid, body } = await envelope(anon, owner);
+  const signed = await post(Q, body);
   assert.equal(signed.status, 403, signed.text);
+  assert.equal(signed.text, `Failed to authenticate request 0x${hex(rid)} due to: Signature is not allowed for the anonymous user`);
   const missing = content('query');
   const r2 = await post(Q, (await envelope(missing, null)).body);
   assert.equal(r2.status, 403, r2.text);
@@ -141,6 +143,14 @@ test('nonce longer than 32 bytes is refused', async () => {
   const res = await post(C4, (await envelope(content('call', { nonce: new Uint8Array(33) }))).body);
   assert.ok(res.status === 400 || res.status === 403, `${res.status}`);
   assert.match(res.text, /Nonce in request is too big: got 33 bytes, but at most 32 are allowed/);
+});
+
+test('read_state path limits: more than 127 labels refused with the validator text', async () => {
+  const deep = content('read_state', { paths: [Array.from({ length: 128 }, () => new TextEncoder().encode('time'))] });
+  const { rid, body } = await envelope(deep);
+  const res = await post(RS, body);
+  assert.ok(res.status === 400 || res.status === 403, `${res.status}`);
+  assert.equal(res.text, `Failed to authenticate request 0x${hex(rid)} due to: At least one path in read state request is too deep: got 128 labels, but at most 127 are allowed`);
 });
 
 test('malformed CBOR: 400', async () => {
