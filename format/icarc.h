@@ -192,6 +192,23 @@ ICARC_API const char *icarc_reader_error(const struct icarc_reader *r);
 ICARC_API int icarc_reader_reset(struct icarc_reader *r); /* keeps keys and options */
 ICARC_API void icarc_reader_free(struct icarc_reader *r);
 
+/* ---- file-descriptor conveniences ---- */
+
+/* Push everything readable from in_fd (until end of file) as data of the open entry, then `mode`
+ * (ICARC_END_ENTRY or ICARC_FINISH); archive bytes go to out_fd. in_fd < 0: no data, only `mode`.
+ * Returns ICARC_OK or < 0 (ICARC_E_IO names the failing side). */
+ICARC_API int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum icarc_push_mode mode) ICARC_WUR;
+
+/* Callbacks of icarc_reader_pull_fd; a non-zero return stops reading with ICARC_E_IO. */
+typedef int icarc_data_fn(void *ctx, const void *buf, size_t len);      /* authenticated plaintext */
+typedef int icarc_event_fn(void *ctx, int event, struct icarc_reader *r); /* ENTRY, ENTRY_END, CHUNK_BAD */
+/* Read a whole archive: first the `prefix` bytes (already read from in_fd by the caller, e.g. to
+ * look at the header; may be empty), then in_fd to its end. `data` may be NULL: the plaintext is
+ * then checked and dropped. Returns ICARC_ARCHIVE_END when the archive was complete and nothing
+ * followed it, else < 0. */
+ICARC_API int icarc_reader_pull_fd(struct icarc_reader *r, int in_fd, const void *prefix, size_t prefix_len,
+                                   icarc_data_fn *data, icarc_event_fn *event, void *ctx) ICARC_WUR;
+
 /* ---- random access (seekable archives) ---- */
 
 struct icarc_archive;

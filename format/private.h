@@ -22,6 +22,9 @@ __attribute__((format(printf, 3, 4)))
 #endif
 int Icarc_set_error(struct icarc_err *e, int status, const char *fmt, ...);
 const char *Icarc_error_text(const struct icarc_err *e);
+/* The error state of a handle, for code outside its own file (fdio.c). */
+struct icarc_err *Icarc_writer_err(struct icarc_writer *w);
+struct icarc_err *Icarc_reader_err(struct icarc_reader *r);
 
 /* Keys of one archive: the file key and what is derived from it (spec: Key schedule). */
 struct icarc_keys {

@@ -1053,6 +1053,11 @@ uint64_t icarc_reader_offset(const struct icarc_reader *r)
 	return r && r->magic == READER_MAGIC ? r->consumed : 0;
 }
 
+struct icarc_err *Icarc_reader_err(struct icarc_reader *r)
+{
+	return &r->err;
+}
+
 const char *icarc_reader_error(const struct icarc_reader *r)
 {
 	if (r == NULL || r->magic != READER_MAGIC)

@@ -701,6 +701,11 @@ void icarc_writer_archive_id(const struct icarc_writer *w, unsigned char id[ICAR
 		memcpy(id, w->id, ICARC_IDBYTES);
 }
 
+struct icarc_err *Icarc_writer_err(struct icarc_writer *w)
+{
+	return &w->err;
+}
+
 const char *icarc_writer_error(const struct icarc_writer *w)
 {
 	if (w == NULL || w->magic != WRITER_MAGIC)

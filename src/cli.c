@@ -2,16 +2,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 const char *cli_progname = "icarc";
 
+static void vmsg(const char *fmt, va_list ap) CLI_PRINTF(1, 0);
 static void vmsg(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", cli_progname);
@@ -169,4 +172,63 @@ void cli_json_string(FILE *f, const char *str, size_t len)
 		}
 	}
 	fputc('"', f);
+}
+
+int cli_output_open(struct cli_output *o, const char *path)
+{
+	struct stat st;
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+	o->path = strdup(path);
+	if (o->path == NULL)
+		return cli_fail(EXIT_IO, "out of memory");
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return cli_fail(EXIT_USAGE, "'%s' is a directory", path);
+		o->fd = open(path, O_WRONLY | O_CLOEXEC); /* a device or FIFO: nothing to rename */
+	} else {
+		size_t n = strlen(path) + 6;
+		o->part = malloc(n);
+		if (o->part == NULL)
+			return cli_fail(EXIT_IO, "out of memory");
+		snprintf(o->part, n, "%s.part", path);
+		o->fd = open(o->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
+	if (o->fd < 0)
+		return cli_fail(EXIT_IO, "cannot create '%s': %s", o->part ? o->part : path, strerror(errno));
+	return EXIT_OK;
+}
+
+int cli_output_close(struct cli_output *o)
+{
+	int rc = EXIT_OK;
+	if (o->fd < 0)
+		return rc;
+	if (o->part && fsync(o->fd) != 0)
+		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part, strerror(errno));
+	if (close(o->fd) != 0 && rc == EXIT_OK)
+		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part ? o->part : o->path, strerror(errno));
+	o->fd = -1;
+	o->failed |= rc != EXIT_OK;
+	return rc;
+}
+
+int cli_output_finish(struct cli_output *o, int keep)
+{
+	int rc = keep ? cli_output_close(o) : EXIT_OK;
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->failed && rc == EXIT_OK)
+		rc = EXIT_IO;
+	if (o->part) {
+		if (keep && rc == EXIT_OK && rename(o->part, o->path) != 0)
+			rc = cli_fail(EXIT_IO, "cannot rename '%s' to '%s': %s", o->part, o->path, strerror(errno));
+		if (!keep || rc != EXIT_OK)
+			unlink(o->part); /* never leave a partial file behind */
+	}
+	free(o->path);
+	free(o->part);
+	o->path = o->part = NULL;
+	return rc;
 }

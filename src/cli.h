@@ -72,12 +72,24 @@ int cli_open_archive(const char *path, const struct cli_keys *k, struct icarc_ar
  * Returns the last status: ICARC_ARCHIVE_END when complete, else < 0 (see icarc_reader_error);
  * *exit_code is set when the failure was the caller's side (I/O, keys). */
 struct cli_stream_cb {
-	int (*on_event)(void *ctx, int event, struct icarc_reader *r);
-	int (*on_data)(void *ctx, const void *p, size_t n);
+	icarc_event_fn *on_event;
+	icarc_data_fn *on_data;
 	void *ctx;
 };
 int cli_stream(struct icarc_reader *r, int fd, const char *name, const struct cli_keys *keys, const struct cli_stream_cb *cb,
                int *exit_code);
+
+/* An output file that never looks complete before it is: a regular (or new) file is written as
+ * PATH.part and renamed by cli_output_finish(keep = 1), or deleted (keep = 0); a device or FIFO
+ * is written directly. Returns an exit code; the message is printed. */
+struct cli_output {
+	int fd;
+	char *path, *part; /* part NULL: written in place */
+	int failed;
+};
+int cli_output_open(struct cli_output *o, const char *path);
+int cli_output_close(struct cli_output *o); /* done writing (fsync, close); finish renames later */
+int cli_output_finish(struct cli_output *o, int keep);
 
 /* Write all of buf to fd (retrying short writes and EINTR). 0 ok, -1 error (errno). */
 int cli_write_all(int fd, const void *buf, size_t len);

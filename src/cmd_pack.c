@@ -13,9 +13,6 @@
 
 #include "cli.h"
 
-#define IN_BUF (1U << 20)
-#define OUT_BUF (4U << 20)
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -89,52 +86,6 @@ static int set_meta_arg(struct icarc_writer *w, const char *kv)
 	key[eq - kv] = '\0';
 	return icarc_writer_set_meta(w, key, eq + 1, strlen(eq + 1)) == ICARC_OK ? EXIT_OK
 	                                                                        : cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
-}
-
-/* Drive the writer: push everything from in_fd, write everything to out_fd. */
-static int pump(struct icarc_writer *w, int in_fd, const char *in_name, int out_fd, const char *out_name)
-{
-	uint8_t *ib = malloc(IN_BUF), *ob = malloc(OUT_BUF);
-	int rc = EXIT_OK;
-	if (ib == NULL || ob == NULL) {
-		free(ib);
-		free(ob);
-		return cli_fail(EXIT_IO, "out of memory");
-	}
-	int eof = 0;
-	while (rc == EXIT_OK) {
-		struct icarc_in in = {ib, 0, 0};
-		if (!eof) {
-			ssize_t n = read(in_fd, ib, IN_BUF);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				rc = cli_fail(EXIT_IO, "reading %s: %s", in_name, strerror(errno));
-				break;
-			}
-			in.size = (size_t)n;
-			eof = n == 0;
-		}
-		enum icarc_push_mode mode = eof ? ICARC_FINISH : ICARC_CONTINUE;
-		int st;
-		do {
-			struct icarc_out out = {ob, OUT_BUF, 0};
-			st = icarc_writer_push(w, &out, &in, mode);
-			if (st < 0) {
-				rc = cli_fail(cli_exit_for(st), "%s", icarc_writer_error(w));
-				break;
-			}
-			if (out.pos && cli_write_all(out_fd, ob, out.pos) != 0) {
-				rc = cli_fail(EXIT_IO, "writing %s: %s", out_name, strerror(errno));
-				break;
-			}
-		} while (st == ICARC_NEED_OUTPUT || in.pos < in.size);
-		if (eof)
-			break;
-	}
-	free(ib);
-	free(ob);
-	return rc;
 }
 
 int cmd_pack(int argc, char **argv)
@@ -235,44 +186,28 @@ int cmd_pack(int argc, char **argv)
 	if (rc == EXIT_OK && icarc_writer_begin_entry(w, entry) != ICARC_OK)
 		rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
 
-	int in_fd = -1, out_fd = -1;
-	char *part = NULL;
+	int in_fd = -1;
+	struct cli_output out = {.fd = -1};
 	if (rc == EXIT_OK) {
 		in_fd = strcmp(input, "-") == 0 ? STDIN_FILENO : open(input, O_RDONLY | O_CLOEXEC);
 		if (in_fd < 0)
 			rc = cli_fail(EXIT_IO, "cannot open '%s': %s", input, strerror(errno));
 	}
+	if (rc == EXIT_OK && !to_stdout)
+		rc = cli_output_open(&out, output);
 	if (rc == EXIT_OK) {
-		if (to_stdout) {
-			out_fd = STDOUT_FILENO;
-		} else {
-			size_t n = strlen(output) + 6;
-			part = malloc(n);
-			if (part == NULL)
-				rc = cli_fail(EXIT_IO, "out of memory");
-			else {
-				snprintf(part, n, "%s.part", output);
-				out_fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-				if (out_fd < 0)
-					rc = cli_fail(EXIT_IO, "cannot create '%s': %s", part, strerror(errno));
-			}
-		}
+		int st = icarc_writer_push_fd(w, in_fd, to_stdout ? STDOUT_FILENO : out.fd, ICARC_FINISH);
+		if (st < 0)
+			rc = cli_fail(cli_exit_for(st), "%s -> %s: %s", strcmp(input, "-") == 0 ? "stdin" : input,
+			              to_stdout ? "stdout" : output, icarc_writer_error(w));
 	}
-	if (rc == EXIT_OK)
-		rc = pump(w, in_fd, strcmp(input, "-") == 0 ? "stdin" : input, out_fd, to_stdout ? "stdout" : part);
 	if (in_fd > STDIN_FILENO)
 		close(in_fd);
-	if (part && out_fd >= 0) {
-		if (rc == EXIT_OK && fsync(out_fd) != 0)
-			rc = cli_fail(EXIT_IO, "writing %s: %s", part, strerror(errno));
-		if (close(out_fd) != 0 && rc == EXIT_OK)
-			rc = cli_fail(EXIT_IO, "writing %s: %s", part, strerror(errno));
-		if (rc == EXIT_OK && rename(part, output) != 0)
-			rc = cli_fail(EXIT_IO, "cannot rename '%s' to '%s': %s", part, output, strerror(errno));
-		if (rc != EXIT_OK)
-			unlink(part); /* never leave a partial archive behind */
+	if (!to_stdout) {
+		int r2 = cli_output_finish(&out, rc == EXIT_OK);
+		if (rc == EXIT_OK)
+			rc = r2;
 	}
-	free(part);
 	icarc_writer_free(w);
 	return rc;
 }

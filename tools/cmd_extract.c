@@ -27,17 +27,13 @@ static void usage(FILE *f)
 	           "exit: 0 ok, 2 usage, 3 I/O, 4 damaged or truncated, 5 no key opens it\n");
 }
 
-struct out_file {
-	char *final, *part;
-};
-
 struct xstate {
 	const char *want;   /* --entry */
 	const char *output; /* NULL/"-": stdout */
 	int dir;            /* output is a directory */
 	int fd;             /* current output, -1 when skipping */
 	int entries_seen, selected;
-	struct out_file outs[MAX_OUTS];
+	struct cli_output outs[MAX_OUTS];
 	size_t n_outs;
 	const char *error;
 };
@@ -58,7 +54,7 @@ static int safe_name(const char *n)
 
 static int mkdirs(char *path)
 {
-	for (char *p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
 		*p = '\0';
 		int r = mkdir(path, 0755);
 		*p = '/';
@@ -74,31 +70,30 @@ static int open_out(struct xstate *x, const char *final)
 		cli_warn("more than %d output files", MAX_OUTS);
 		return -1;
 	}
-	struct out_file *o = &x->outs[x->n_outs];
-	size_t n = strlen(final) + 6;
-	o->final = strdup(final);
-	o->part = malloc(n);
-	if (o->final == NULL || o->part == NULL) {
-		free(o->final);
-		free(o->part);
+	size_t n = strlen(final) + 1;
+	char *dirs = malloc(n);
+	if (dirs == NULL)
+		return -1;
+	memcpy(dirs, final, n);
+	int r = x->dir ? mkdirs(dirs) : 0; /* entry names may hold '/' */
+	free(dirs);
+	if (r != 0) {
+		cli_warn("cannot create the directories of '%s': %s", final, strerror(errno));
 		return -1;
 	}
-	snprintf(o->part, n, "%s.part", final);
-	x->n_outs++;
-	if (mkdirs(o->part) != 0 || (x->fd = open(o->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		cli_warn("cannot create '%s': %s", o->part, strerror(errno));
+	struct cli_output *o = &x->outs[x->n_outs++];
+	if (cli_output_open(o, final) != EXIT_OK)
 		return -1;
-	}
+	x->fd = o->fd;
 	return 0;
 }
 
+/* The entry is complete: close its file (renamed by settle() once the whole archive checked out). */
 static int close_out(struct xstate *x)
 {
 	int r = 0;
-	if (x->fd > STDOUT_FILENO && close(x->fd) != 0) {
-		cli_warn("writing: %s", strerror(errno));
+	if (x->fd > STDOUT_FILENO && x->n_outs > 0 && cli_output_close(&x->outs[x->n_outs - 1]) != EXIT_OK)
 		r = -1;
-	}
 	x->fd = -1;
 	return r;
 }
@@ -107,16 +102,9 @@ static int close_out(struct xstate *x)
 static int settle(struct xstate *x, int keep)
 {
 	int r = 0;
-	for (size_t i = 0; i < x->n_outs; i++) {
-		if (keep && rename(x->outs[i].part, x->outs[i].final) != 0) {
-			cli_warn("cannot rename '%s': %s", x->outs[i].part, strerror(errno));
+	for (size_t i = 0; i < x->n_outs; i++)
+		if (cli_output_finish(&x->outs[i], keep) != EXIT_OK)
 			r = -1;
-		}
-		if (!keep)
-			unlink(x->outs[i].part);
-		free(x->outs[i].part);
-		free(x->outs[i].final);
-	}
 	x->n_outs = 0;
 	return r;
 }

@@ -1,0 +1,125 @@
+/* fdio.c - file-descriptor conveniences over the I/O-free core: the loops every program driving
+ * a writer or a reader from files or pipes would otherwise write again. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define FD_IN_BUF (1U << 20)
+#define FD_OUT_BUF (4U << 20)
+
+static ssize_t read_some(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum icarc_push_mode mode)
+{
+	if (w == NULL || mode == ICARC_CONTINUE)
+		return ICARC_E_USAGE;
+	uint8_t *ib = malloc(FD_IN_BUF), *ob = malloc(FD_OUT_BUF);
+	int st = ICARC_OK;
+	if (ib == NULL || ob == NULL) {
+		st = Icarc_set_error(Icarc_writer_err(w), ICARC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int eof = in_fd < 0; st >= 0;) {
+		struct icarc_in in = {ib, 0, 0};
+		if (!eof) {
+			ssize_t n = read_some(in_fd, ib, FD_IN_BUF);
+			if (n < 0) {
+				st = Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "reading the input: %s", strerror(errno));
+				break;
+			}
+			in.size = (size_t)n;
+			eof = n == 0;
+		}
+		do {
+			struct icarc_out out = {ob, FD_OUT_BUF, 0};
+			st = icarc_writer_push(w, &out, &in, eof ? mode : ICARC_CONTINUE);
+			if (out.pos && write_all(out_fd, ob, out.pos) != 0) {
+				st = Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "writing the archive at offset %llu: %s",
+				                     (unsigned long long)(icarc_writer_offset(w) - out.pos), strerror(errno));
+				break;
+			}
+		} while (st == ICARC_NEED_OUTPUT || (st >= 0 && in.pos < in.size));
+		if (eof)
+			break;
+	}
+out:
+	free(ib);
+	free(ob);
+	return st < 0 ? st : ICARC_OK;
+}
+
+int icarc_reader_pull_fd(struct icarc_reader *r, int in_fd, const void *prefix, size_t prefix_len, icarc_data_fn *data,
+                         icarc_event_fn *event, void *ctx)
+{
+	if (r == NULL)
+		return ICARC_E_USAGE;
+	uint8_t *ib = malloc(FD_IN_BUF), *ob = data ? malloc(FD_OUT_BUF) : NULL;
+	int st;
+	if (ib == NULL || (data && ob == NULL)) {
+		st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	struct icarc_in in = {prefix, prefix_len, 0};
+	int eof = 0, ended = 0;
+	for (;;) {
+		struct icarc_out out = {ob, ob ? FD_OUT_BUF : 0, 0};
+		st = icarc_reader_pull(r, &in, data ? &out : NULL);
+		if (out.pos && data(ctx, ob, out.pos) != 0) {
+			st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_IO, "the data callback failed");
+			break;
+		}
+		if (st < 0)
+			break;
+		if (st == ICARC_ARCHIVE_END)
+			ended = 1;
+		if (st == ICARC_NEED_INPUT || (ended && in.pos == in.size)) {
+			if (eof) {
+				st = icarc_reader_finish(r);
+				break;
+			}
+			ssize_t n = read_some(in_fd, ib, FD_IN_BUF);
+			if (n < 0) {
+				st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_IO, "reading the archive at offset %llu: %s",
+				                     (unsigned long long)icarc_reader_offset(r), strerror(errno));
+				break;
+			}
+			in = (struct icarc_in){ib, (size_t)n, 0};
+			eof = n == 0; /* bytes after the end are read, so that the reader can refuse them */
+			continue;
+		}
+		if (st != ICARC_NEED_OUTPUT && st != ICARC_ARCHIVE_END && event && event(ctx, st, r) != 0) {
+			st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_IO, "the event callback stopped reading");
+			break;
+		}
+	}
+out:
+	free(ib);
+	free(ob);
+	return st;
+}
