@@ -74,7 +74,7 @@ int jout_reserve(struct jout *o, size_t n)
 	return 0;
 }
 
-void jout_raw(struct jout *o, const void *p, size_t n)
+void jout_raw_slow(struct jout *o, const void *p, size_t n)
 {
 	const char *s = p;
 	while (n > 0) {
@@ -120,8 +120,100 @@ static void float_text(struct jout *o, char *b, size_t cap)
 	jout_str(o, b);
 }
 
+/* The shortest decimal in fixed notation that reads back to m * 2^e (e <= 0) under round-half-even,
+ * found exactly with 128-bit integers: everything is scaled by 2^(2-e), so the value is 4m and
+ * the numbers that round to it lie within 2 (1 below a power of two) of it. For q = 0, 1, 2...
+ * fractional digits, look for an integer c with c / 10^q in that interval; the first q that has
+ * one gives the fewest digits, and the c nearest the value is taken. -1 when out of this range
+ * (the caller then uses printf). */
+static int shortest_fixed(struct jout *o, uint64_t m, int e, int closer_below, int neg)
+{
+	int s = 2 - e;
+	if (m == 0 || e > 0 || s > 70 || m >= (1ULL << 54))
+		return -1;
+	typedef unsigned __int128 u128;
+	u128 V = (u128)m * 4, L = V - (closer_below ? 1 : 2), H = V + 2, p10;
+	int incl = (m & 1) == 0; /* ties go to the even mantissa: the ends round to us */
+	static const u128 pow10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+		10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
+	/* a q that works stays working for q + 1: binary search for the first */
+	int qlo = 0, qhi = 20;
+	u128 cl = 0, ch = 0;
+	while (qlo < qhi) {
+		int q = (qlo + qhi) / 2;
+		u128 lo = L * pow10[q], hi = H * pow10[q];
+		u128 a = lo >> s, b = hi >> s;
+		if ((a << s) < lo || ((a << s) == lo && !incl))
+			a++;
+		int found = (b << s) == hi && !incl ? a < b : a <= b; /* hi itself is out */
+		if (found)
+			qhi = q;
+		else
+			qlo = q + 1;
+	}
+	if (qlo > 19)
+		return -1;
+	{
+		int q = qlo;
+		p10 = pow10[q];
+		u128 lo = L * p10, hi = H * p10, vv = V * p10;
+		cl = lo >> s, ch = hi >> s;
+		if ((cl << s) < lo || ((cl << s) == lo && !incl))
+			cl++;
+		if ((ch << s) == hi && !incl)
+			ch--; /* hi > 0, and cl <= ch held above */
+		u128 c = vv >> s, rem = vv - (c << s), half = (u128)1 << (s - 1);
+		if (rem > half || (rem == half && (c & 1)))
+			c++;
+		if (c < cl)
+			c = cl;
+		if (c > ch)
+			c = ch;
+		if (c >> 64)
+			return -1; /* more than 19 digits: never the shortest of a double */
+		uint64_t c64 = (uint64_t)c; /* 64-bit division is much cheaper than 128-bit */
+		char d[48], out[64];
+		int nd = 0, k = 0;
+		do {
+			d[nd++] = (char)('0' + (int)(c64 % 10));
+			c64 /= 10;
+		} while (c64 != 0);
+		if (neg)
+			out[k++] = '-';
+		if (nd <= q) {
+			out[k++] = '0';
+			out[k++] = '.';
+			for (int z = 0; z < q - nd; z++)
+				out[k++] = '0';
+			while (nd > 0)
+				out[k++] = d[--nd];
+		} else {
+			while (nd > q)
+				out[k++] = d[--nd];
+			out[k++] = '.';
+			if (q == 0)
+				out[k++] = '0';
+			while (nd > 0)
+				out[k++] = d[--nd];
+		}
+		jout_raw(o, out, (size_t)k);
+		return 0;
+	}
+	return -1;
+}
+
 void jout_f32(struct jout *o, float v)
 {
+	uint32_t bits;
+	memcpy(&bits, &v, 4);
+	unsigned ex = (bits >> 23) & 0xff;
+	float a = v < 0 ? -v : v;
+	if (ex != 0 && a >= 1e-3f &&
+	    shortest_fixed(o, (bits & 0x7fffff) | 0x800000, (int)ex - 150, (bits & 0x7fffff) == 0 && ex > 1,
+	                   v < 0) == 0)
+		return;
 	char b[48];
 	for (int prec = 6; prec <= 9; prec++) {
 		snprintf(b, sizeof b, "%.*g", prec, (double)v);
@@ -133,6 +225,14 @@ void jout_f32(struct jout *o, float v)
 
 void jout_f64(struct jout *o, double v)
 {
+	uint64_t bits;
+	memcpy(&bits, &v, 8);
+	unsigned ex = (unsigned)(bits >> 52) & 0x7ff;
+	double a = v < 0 ? -v : v;
+	uint64_t frac = bits & ((1ULL << 52) - 1);
+	if (ex != 0 && a >= 1e-3 &&
+	    shortest_fixed(o, frac | (1ULL << 52), (int)ex - 1075, frac == 0 && ex > 1, v < 0) == 0)
+		return;
 	char b[48];
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(b, sizeof b, "%.*g", prec, v);
@@ -155,8 +255,19 @@ void jout_jstr_body(struct jout *o, const unsigned char *s, size_t n)
 {
 	static const char hexd[] = "0123456789abcdef";
 	size_t i = 0;
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	while (i < n) {
 		size_t j = i;
+		/* eight bytes at a time while none is < 0x20, '"' or '\\' */
+		while (j + 8 <= n) {
+			uint64_t w, q, b;
+			memcpy(&w, s + j, 8);
+			q = w ^ (ones * '"');
+			b = w ^ (ones * '\\');
+			if (((w - ones * 0x20) & ~w & highs) | ((q - ones) & ~q & highs) | ((b - ones) & ~b & highs))
+				break;
+			j += 8;
+		}
 		while (j < n && esc[s[j]] == 0)
 			j++;
 		if (j > i)

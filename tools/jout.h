@@ -24,7 +24,16 @@ int jout_flush(struct jout *o); /* 0 ok, -1 failed (now or before) */
 /* Make room for n bytes (n <= cap, or any n in memory mode); 0 ok, -1 failed. */
 int jout_reserve(struct jout *o, size_t n);
 
-void jout_raw(struct jout *o, const void *p, size_t n);
+void jout_raw_slow(struct jout *o, const void *p, size_t n);
+static inline void jout_raw(struct jout *o, const void *p, size_t n)
+{
+	if (o->cap - o->len >= n) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+	} else {
+		jout_raw_slow(o, p, n);
+	}
+}
 static inline void jout_ch(struct jout *o, char c)
 {
 	if (o->len < o->cap || jout_reserve(o, 1) == 0)

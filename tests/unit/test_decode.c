@@ -2,6 +2,9 @@
  * (each case's bytes follow msgpack/msgpack spec.md, written out by hand, not by our encoder). */
 #include "config.h"
 
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,8 +226,72 @@ static void errors(void)
 	st_close(src);
 }
 
+/* Significant digits of a decimal (leading and trailing zeros dropped). */
+static int sig_digits(const char *s)
+{
+	char d[64];
+	int n = 0, a = 0;
+	for (; *s && *s != 'e' && n < 64; s++)
+		if (*s >= '0' && *s <= '9')
+			d[n++] = *s;
+	while (a < n && d[a] == '0')
+		a++;
+	while (n > a && d[n - 1] == '0')
+		n--;
+	return n - a;
+}
+
+/* jout_f64/f32 against the C library: every float reads back exactly (strtod/strtof) and never
+ * takes more significant digits than the shortest of printf's %.15g..%.17g (%.6g..%.9g). */
+static void floats_shortest(void)
+{
+	struct jout o;
+	jout_init(&o, NULL, NULL, 256);
+	uint64_t x = 88172645463325252ULL;
+	long bad = 0, n = 0;
+	char first[160] = "";
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		double v;
+		switch (i % 4) {
+		case 0: memcpy(&v, &x, 8); break;
+		case 1: v = (double)(x % 100000) / 7.0; break;
+		case 2: v = (double)(x % 1000000) / 1000.0; break;
+		default: v = ldexp((double)(x >> 11), -(int)(x % 90)); break;
+		}
+		if (!isfinite(v))
+			continue;
+		float f = (float)v;
+		for (int w = 0; w < 2; w++) {
+			if (w == 1 && !isfinite(f))
+				continue;
+			o.len = 0;
+			if (w == 0)
+				jout_f64(&o, v);
+			else
+				jout_f32(&o, f);
+			jout_ch(&o, 0);
+			char ref[64];
+			for (int p = w ? 6 : 15; p <= (w ? 9 : 17); p++) {
+				snprintf(ref, sizeof ref, "%.*g", p, w ? (double)f : v);
+				if (w ? strtof(ref, NULL) == f : strtod(ref, NULL) == v)
+					break;
+			}
+			int back = w ? strtof(o.buf, NULL) == f : strtod(o.buf, NULL) == v;
+			if (!back || sig_digits(o.buf) > sig_digits(ref) || strpbrk(o.buf, ".e") == NULL) {
+				if (bad++ == 0)
+					snprintf(first, sizeof first, "%s %s (printf: %s)", w ? "float32" : "float64", o.buf, ref);
+			}
+			n++;
+		}
+	}
+	tap_ok(bad == 0, "%ld floats: shortest and exact%s%s", n, bad ? "; first bad: " : "", first);
+	jout_free(&o);
+}
+
 int main(void)
 {
+	floats_shortest();
 	scalars();
 	containers();
 	formats_and_paths();
