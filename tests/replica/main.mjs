@@ -10,7 +10,7 @@ import { principalText, principalBytes } from './lib/util.mjs';
 const USAGE = `usage: node main.mjs --port N --state-dir DIR [--host ADDR] [--tls-cert PEM --tls-key PEM] [--subnet-delegation]
        [--latency-ms N] [--jitter-ms N]
        [--fault KEY=VALUE]... [--seed CANISTER_ID:stable_memory=FILE[,wasm_memory=FILE][,wasm_module=FILE]
-       [,controller=PRINCIPAL]...[,reader=PRINCIPAL|*]...]...`;
+       [,controller=PRINCIPAL]...[,reader=PRINCIPAL|*]...[,chunk=FILE]...]...`;
 
 function die(msg) {
   process.stderr.write(`replica: ${msg}\n${USAGE}\n`);
@@ -22,7 +22,7 @@ function parseSeed(spec) {
   if (i < 0) die(`--seed ${spec}: expected CANISTER_ID:key=value,...`);
   const id = spec.slice(0, i);
   try { principalText(principalBytes(id)); } catch (e) { die(`--seed: bad canister id '${id}': ${e.message}`); }
-  const out = { id, controllers: [], readers: [] };
+  const out = { id, controllers: [], readers: [], chunks: [] };
   for (const kv of spec.slice(i + 1).split(',').filter(Boolean)) {
     const j = kv.indexOf('=');
     if (j < 0) die(`--seed: expected key=value, got '${kv}'`);
@@ -32,6 +32,10 @@ function parseSeed(spec) {
       out[k] = path.resolve(v);
     } else if (k === 'controller') out.controllers.push(principalText(principalBytes(v)));
     else if (k === 'reader') out.readers.push(v === '*' ? '*' : principalText(principalBytes(v)));
+    else if (k === 'chunk') {
+      if (!fs.existsSync(v)) die(`--seed: chunk file '${v}' does not exist`);
+      out.chunks.push(path.resolve(v));
+    }
     else die(`--seed: unknown key '${k}'`);
   }
   return out;
@@ -81,6 +85,11 @@ for (const s of opt.seeds) {
     existing.save();
   } else {
     state.create(s);
+  }
+  const c = state.get(s.id);
+  for (const f of s.chunks) {
+    const r = c.addChunk(new Uint8Array(fs.readFileSync(f)));
+    if (r.error) die(`--seed: chunk ${f}: ${r.error}`);
   }
 }
 let replica;

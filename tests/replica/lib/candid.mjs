@@ -44,6 +44,8 @@ export const CanisterStatusResult = IDL.Record({
     request_payload_bytes_total: IDL.Nat, response_payload_bytes_total: IDL.Nat,
   }),
 });
+export const UploadChunkArgs = IDL.Record({ canister_id: P, chunk: B });
+export const ChunkHash = IDL.Record({ hash: B });
 export const Snapshot = IDL.Record({ id: B, taken_at_timestamp: N64, total_size: N64 });
 export const TakeSnapshotArgs = IDL.Record({
   canister_id: P, replace_snapshot: Opt(B), uninstall_code: Opt(IDL.Bool), sender_canister_version: Opt(N64),

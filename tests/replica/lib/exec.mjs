@@ -29,7 +29,8 @@ const STABLE_UPDATES = new Set(['stable_write']);
 const MGMT_QUERIES = new Set(['canister_status']);
 const MGMT_UPDATES = new Set(['canister_status', 'stop_canister', 'start_canister', 'take_canister_snapshot',
   'load_canister_snapshot', 'list_canister_snapshots', 'delete_canister_snapshot', 'read_canister_snapshot_metadata',
-  'read_canister_snapshot_data', 'upload_canister_snapshot_metadata', 'upload_canister_snapshot_data']);
+  'read_canister_snapshot_data', 'upload_canister_snapshot_metadata', 'upload_canister_snapshot_data',
+  'upload_chunk', 'stored_chunks', 'clear_chunk_store']);
 
 export class Executor {
   constructor(state, counters) { this.state = state; this.counters = counters; }
@@ -149,6 +150,7 @@ export class Executor {
       list_canister_snapshots: C.CanisterIdArg, delete_canister_snapshot: C.SnapshotRef,
       read_canister_snapshot_metadata: C.SnapshotRef, read_canister_snapshot_data: C.ReadDataArgs,
       upload_canister_snapshot_metadata: C.UploadMetadataArgs, upload_canister_snapshot_data: C.UploadDataArgs,
+      upload_chunk: C.UploadChunkArgs, stored_chunks: C.CanisterIdArg, clear_chunk_store: C.CanisterIdArg,
     }[m];
     let a;
     try {
@@ -182,6 +184,16 @@ export class Executor {
       case 'read_canister_snapshot_data': return this.#readData(c, a);
       case 'upload_canister_snapshot_metadata': return this.#uploadMetadata(c, a);
       case 'upload_canister_snapshot_data': return this.#uploadData(c, a);
+      case 'upload_chunk': {
+        const r = c.addChunk(a.chunk);
+        if (r.error) return reject(5, 'IC0504', `Error from Wasm chunk store: ${r.error}.`);
+        return { reply: C.encode([C.ChunkHash], [{ hash: unhex(r.hash) }]) };
+      }
+      case 'stored_chunks':
+        return { reply: C.encode([C.IDL.Vec(C.ChunkHash)], [c.meta.chunks.map((h) => ({ hash: unhex(h) }))]) };
+      case 'clear_chunk_store':
+        c.clearChunks();
+        return { reply: C.EMPTY_REPLY };
       default: return reject(4, 'IC0407', `Management canister has no method '${m}'`);
     }
   }

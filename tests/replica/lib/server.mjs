@@ -586,7 +586,7 @@ export class Replica {
     try {
       const body = req.method === 'POST' ? JSON.parse(Buffer.from(await this.#readBody(req)).toString() || '{}') : {};
       const p = url.pathname;
-      const cm = p.match(/^\/_\/canisters\/([^/]+)(?:\/(controllers|memory|state))?$/);
+      const cm = p.match(/^\/_\/canisters\/([^/]+)(?:\/(controllers|memory|state|chunks))?$/);
       if (p === '/_/counters' && req.method === 'GET') return json(200, this.counters);
       if (p === '/_/info' && req.method === 'GET') {
         return json(200, {
@@ -628,6 +628,11 @@ export class Replica {
             c.touchStable(); c.save();
           }
           return json(200, { stable_size: c.meta.stable_size, wasm_size: c.meta.wasm_size, module_size: c.meta.module_size, token: c.meta.token });
+        }
+        if (cm[2] === 'chunks' && req.method === 'POST') {
+          const r = c.addChunk(body.hex !== undefined ? unhex(body.hex) : new Uint8Array(fs.readFileSync(body.file)));
+          if (r.error) return json(400, { error: r.error });
+          return json(200, { hash: r.hash, chunks: c.meta.chunks });
         }
         if (cm[2] === 'state' && req.method === 'POST') {
           for (const k of ['status', 'readers', 'writers', 'cycles']) if (body[k] !== undefined) c.meta[k] = body[k];

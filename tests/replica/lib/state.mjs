@@ -138,6 +138,27 @@ export class Canister {
     return sha256(this.mem.wasm_module.read(0, this.meta.module_size));
   }
   chunkFile(h) { return path.join(this.dir, 'chunks', `${h}.bin`); }
+  // The canister's Wasm chunk store (upload_chunk): entries of at most 1 MiB, named by SHA-256, at most 100.
+  addChunk(data) {
+    if (data.length > 1048576) return { error: `Wasm chunk size ${data.length} exceeds the maximum chunk size of 1048576` };
+    const h = hex(sha256(data));
+    if (!this.meta.chunks.includes(h)) {
+      if (this.meta.chunks.length >= 100) return { error: 'Wasm chunk store is full (at most 100 chunks)' };
+      fs.mkdirSync(path.join(this.dir, 'chunks'), { recursive: true });
+      fs.writeFileSync(this.chunkFile(h), data);
+      this.meta.chunks.push(h);
+      this.bump();
+      this.save();
+    }
+    return { hash: h };
+  }
+  clearChunks() {
+    fs.rmSync(path.join(this.dir, 'chunks'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(this.dir, 'chunks'), { recursive: true });
+    this.meta.chunks = [];
+    this.bump();
+    this.save();
+  }
   snapshotDir(idHex) { return path.join(this.dir, 'snapshots', idHex); }
   listSnapshots() {
     const d = path.join(this.dir, 'snapshots');
