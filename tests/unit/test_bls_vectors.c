@@ -5,7 +5,9 @@
  *    (agent-rs), extracted by tests/bls/extract_ic_certs.py (delegation signed by the IC root key,
  *    outer certificate by the subnet key; message "\x0dic-state-root" || root hash). All must
  *    verify, and corrupted variants (any flipped bit of sig, pk or msg tried at a spread of
- *    positions, swapped keys, truncated or extended messages) must not. */
+ *    positions, swapped keys, truncated or extended messages) must not;
+ *  - noble_cases.txt: 170 decisions of @noble/curves recorded by tests/bls/noble_cases.mjs (valid,
+ *    corrupted and malformed signatures and keys); ic_bls_verify must decide the same. */
 #include <stdlib.h>
 
 #include "ic/bls.h"
@@ -218,10 +220,44 @@ static void cert_vectors(void)
 	TAP_IS(n, 8, "certificate signatures read");
 }
 
+/* tests/bls/noble_cases.txt: recorded @noble/curves decisions, "<sig> <pk> <msg or -> <0|1> <kind>" */
+static void noble_recorded(void)
+{
+	FILE *f = open_vec("noble_cases.txt");
+	static char line[4096];
+	char hs[200], hp[300], hm[1024], kind[32];
+	int want, n = 0, bad = 0, accepted = 0;
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		uint8_t sig[48], pk[96], msg[512];
+		size_t lm = 0;
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%199s %299s %1023s %d %31s", hs, hp, hm, &want, kind) != 5 || unhex(sig, 48, hs) != 48 ||
+		    unhex(pk, 96, hp) != 96 || (strcmp(hm, "-") != 0 && (lm = unhex(msg, sizeof(msg), hm)) == (size_t)-1)) {
+			TAP_OK(0, "malformed line in noble_cases.txt");
+			continue;
+		}
+		int got = ic_bls_verify(sig, pk, lm ? msg : NULL, lm);
+		n++;
+		accepted += got;
+		if (got != want) {
+			bad++;
+			TAP_DIAG("MISMATCH (%s): icarc %d, noble %d: %s", kind, got, want, line);
+		}
+	}
+	fclose(f);
+	TAP_IS(n, 170, "recorded noble cases read");
+	TAP_IS(accepted, 20, "recorded noble cases accepted (the valid ones)");
+	TAP_IS(bad, 0, "decisions that differ from the recorded noble ones");
+}
+
 int main(void)
 {
 	expand_vectors();
 	h2c_vectors();
 	cert_vectors();
+	noble_recorded();
 	return tap_done();
 }
