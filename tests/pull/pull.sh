@@ -1,0 +1,104 @@
+#!/bin/sh
+# pull.sh - icarc pull against tests/replica, both sources: entries byte-identical (sha256) to the
+# seeded memories; pulls in a row under injected faults (5xx, resets, 429, latency); a mutation
+# during a query-mode pull is caught and leaves no archive; refusals exit with the right code.
+# PULL_ROUNDS (default 2) pulls per source under faults; `make check-pull-long` runs 20.
+. "$ICARC_SRCDIR/tests/pull/lib.sh"
+command -v curl >/dev/null 2>&1 || { echo "SKIP: curl not found"; exit 77; }
+ROUNDS=${PULL_ROUNDS:-2}
+
+# 77 pages of stable memory (three 2,000,000-byte snapshot slices, two query slices): the MessagePack
+# image of tests/data, with zero pages; 3 pages of wasm memory; a small module.
+"$PY" "$ICARC_SRCDIR/tests/data/gen_memory.py" stable.bin 5046272 --seed 7 >/dev/null || exit 99
+head -c 196608 /dev/urandom >wasm.bin
+printf '\0asm\1\0\0\0icarc-test-module' >module.bin
+start_replica "$CID:stable_memory=stable.bin,wasm_memory=wasm.bin,wasm_module=module.bin,controller=$CONTROLLER"
+R=$("$ICARC" keygen -o backup.key) || exit 99
+printf 'correct horse battery staple\n' >pass.txt
+
+# entry NAME ARCHIVE KEYOPTS...: extract one entry to NAME.out
+entry() { e=$1; a=$2; shift 2; "$ICARC" extract "$@" --entry "$e" -o "$(echo "$e" | tr / _).out" "$a"; }
+
+# --- snapshot source --------------------------------------------------------------------------
+expect 2 "--snapshot new on a running canister is refused without --stop" -- \
+	"$ICARC" pull $CID --snapshot new $NET --identity "$PEM" -o s0.icarc -r "$R"
+grep_err "is running: stop it first" "... with a hint to stop it"
+expect 0 "pull --snapshot new --stop, encrypted to a recipient" -- \
+	"$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -o s1.icarc -r "$R" --json
+SID=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshot_id"])' out.txt 2>/dev/null)
+case "$SID" in *00000000000000020101) ok "--json names the snapshot ($SID)";; *) not_ok "--json snapshot id: $(cat out.txt)";; esac
+[ "$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] &&
+	ok "--stop started the canister again" || not_ok "canister not running after --stop"
+expect 0 "the snapshot archive verifies with the key" -- "$ICARC" verify -i backup.key s1.icarc
+entry stable_memory s1.icarc -i backup.key && entry wasm_memory s1.icarc -i backup.key &&
+	entry wasm_module s1.icarc -i backup.key && entry metadata.json s1.icarc -i backup.key || not_ok "extract"
+[ "$(sha stable_memory.out)" = "$(sha stable.bin)" ] && ok "stable_memory sha256 = seeded" || not_ok "stable_memory differs"
+[ "$(sha wasm_memory.out)" = "$(sha wasm.bin)" ] && ok "wasm_memory sha256 = seeded" || not_ok "wasm_memory differs"
+# the replica pads the module to nothing: the module is exactly what was seeded
+[ "$(sha wasm_module.out)" = "$(sha module.bin)" ] && ok "wasm_module sha256 = seeded" || not_ok "wasm_module differs"
+"$PY" - metadata.json.out <<'EOF' && ok "metadata.json: sizes and source as icp-cli writes them" || not_ok "metadata.json: $(head -c 300 metadata.json.out)"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["source"] == {"taken_from_canister": None}, m["source"]
+assert m["stable_memory_size"] == 5046272 and m["wasm_memory_size"] == 196608 and m["wasm_module_size"] == 25
+assert list(m) == ["source", "taken_at_timestamp", "wasm_module_size", "globals", "wasm_memory_size",
+                   "stable_memory_size", "wasm_chunk_store", "canister_version", "certified_data", "global_timer",
+                   "on_low_wasm_memory_hook_status"]
+EOF
+expect 0 "pull --snapshot ID of the same snapshot, to stdout, unencrypted" -- \
+	sh -c '"$0" pull '"$CID --snapshot $SID $NET --identity $PEM"' --no-encrypt > s2.icarc' "$ICARC"
+"$ICARC" extract --entry stable_memory -o s2.out s2.icarc && same s2.out stable.bin "the stdout archive holds the same stable memory"
+expect 7 "an anonymous pull of a snapshot is refused by the replica" -- \
+	"$ICARC" pull $CID --snapshot "$SID" $NET -o anon.icarc --no-encrypt
+grep_err "IC0512" "... with the replica's reject code"
+[ ! -e anon.icarc ] && [ ! -e anon.icarc.part ] && ok "no archive left after a refusal" || not_ok "an archive was left behind"
+expect 2 "a malformed snapshot id is a usage error" -- "$ICARC" pull $CID --snapshot 0g $NET -o x.icarc --no-encrypt
+expect 6 "an unreachable network is a network error" -- \
+	"$ICARC" pull $CID --snapshot "$SID" --network http://127.0.0.1:9 --root-key fetch -o x.icarc --no-encrypt
+
+# --- query source -----------------------------------------------------------------------------
+expect 0 "pull --stable-memory with a passphrase" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o q1.icarc --passphrase-file pass.txt
+"$ICARC" extract --passphrase-file pass.txt --entry stable_memory -o q1.out q1.icarc &&
+	[ "$(sha q1.out)" = "$(sha stable.bin)" ] && ok "query-mode stable_memory sha256 = seeded" || not_ok "query-mode stable memory differs"
+"$ICARC" info --passphrase-file pass.txt q1.icarc >info.txt 2>&1
+grep -q "consistency = token" info.txt && grep -q "canister_id = $CID" info.txt && grep -q "principal = $CONTROLLER" info.txt &&
+	ok "archive metadata: canister, principal, consistency token" || not_ok "metadata: $(cat info.txt)"
+expect 7 "an anonymous query pull is refused by the canister" -- \
+	"$ICARC" pull $CID --stable-memory $NET -o anonq.icarc --no-encrypt
+grep_err "IC0406" "... not authorized (IC0406)"
+
+# --- faults -----------------------------------------------------------------------------------
+faults '{"rate_500":0.04,"rate_502":0.03,"rate_503":0.04,"rate_429":0.05,"retry_after":0,"reset_rate":0.04,"latency_ms":20,"jitter_ms":30,"seed":11}'
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+	i=$((i + 1))
+	rm -f f.icarc f.out
+	if "$ICARC" pull $CID --snapshot "$SID" $NET --identity "$PEM" -o f.icarc --no-encrypt --concurrency 4 2>err.txt &&
+		"$ICARC" extract --entry stable_memory -o f.out f.icarc && cmp -s f.out stable.bin; then
+		ok "snapshot pull $i of $ROUNDS under faults"
+	else not_ok "snapshot pull $i under faults: $(head -c 300 err.txt)"; fi
+	rm -f f.icarc f.out
+	if "$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o f.icarc --no-encrypt --concurrency 4 2>err.txt &&
+		"$ICARC" extract --entry stable_memory -o f.out f.icarc && cmp -s f.out stable.bin; then
+		ok "query pull $i of $ROUNDS under faults"
+	else not_ok "query pull $i under faults: $(head -c 300 err.txt)"; fi
+done
+admin GET /_/counters | "$PY" -c 'import json,sys; c=json.load(sys.stdin); f=c.get("faults",{}); print("# faults injected:", json.dumps(f)); sys.exit(0 if sum(v for v in f.values() if isinstance(v,(int,float))) > 0 else 1)' &&
+	ok "faults were injected" || not_ok "no fault was injected"
+faults '{}'
+
+# --- a mutation during a query-mode pull --------------------------------------------------------
+faults '{"mutate_every":1}'
+expect 7 "a mutation mid-pull is caught (--restarts 0)" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o m.icarc --no-encrypt --restarts 0
+grep_err "changed during the pull \(token [0-9a-f]+ -> [0-9a-f]+" "... naming the tokens"
+[ ! -e m.icarc ] && [ ! -e m.icarc.part ] && ok "no archive written" || not_ok "an archive was left behind"
+expect 7 "a canister that keeps changing fails after the restarts" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o m.icarc --no-encrypt --restarts 2
+grep_err "starting again \(2 of 2\)" "... after starting again twice"
+expect 7 "to a pipe: the change is caught and the archive is left incomplete" -- \
+	sh -c '"$0" pull '"$CID --stable-memory $NET --identity $PEM"' --no-encrypt > m2.icarc' "$ICARC"
+expect 4 "... and verify says so" -- "$ICARC" verify m2.icarc
+faults '{}'
+done_testing
