@@ -15,11 +15,16 @@
 //                                     (to exercise clients' fallbacks: v4 → v3 → v2 call, v3 → v2 query)
 //   clock_skew_ms                     shift the replica's clock (expiry checks, /time, query timestamps) by
 //                                     N ms, negative allowed (to exercise clients' time resync)
+//   health                            healthy (default) | starting | waiting_for_certified_state |
+//                                     waiting_for_root_delegation | certified_state_behind: anything but
+//                                     healthy makes /api/v2/status say so and every other /api/ request
+//                                     answer 503 "Replica is unhealthy: <State>. Check the /api/v2/status ..."
 //   only                              comma list of endpoints the faults apply to:
 //                                     status,query,call,read_state (default: all)
 //   seed                              PRNG seed (default 1)
 export const FAULT_KEYS = ['latency_ms', 'jitter_ms', 'rate_500', 'rate_502', 'rate_503', 'rate_429', 'retry_after',
-  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4', 'disable', 'clock_skew_ms'];
+  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4', 'disable', 'clock_skew_ms', 'health'];
+export const HEALTH = ['healthy', 'starting', 'waiting_for_certified_state', 'waiting_for_root_delegation', 'certified_state_behind'];
 const EVIL = new Set(['bad-signature', 'stale-time', 'wrong-reply', 'unknown-node-key', '']);
 
 export class Faults {
@@ -28,7 +33,10 @@ export class Faults {
     const c = {};
     for (const [k, v] of Object.entries(cfg)) {
       if (!FAULT_KEYS.includes(k)) throw new Error(`unknown fault setting '${k}' (known: ${FAULT_KEYS.join(', ')})`);
-      if (k === 'evil') { if (!EVIL.has(String(v))) throw new Error(`unknown evil mode '${v}'`); c[k] = String(v) || null; }
+      if (k === 'health') {
+        if (!HEALTH.includes(String(v))) throw new Error(`unknown health '${v}' (known: ${HEALTH.join(', ')})`);
+        c[k] = String(v);
+      } else if (k === 'evil') { if (!EVIL.has(String(v))) throw new Error(`unknown evil mode '${v}'`); c[k] = String(v) || null; }
       else if (k === 'only' || k === 'disable') {
         c[k] = Array.isArray(v) ? v : String(v).split(',').filter(Boolean);
         if (k === 'disable') for (const e of c[k]) if (!/^v[234]-(call|query|read_state)$/.test(e)) throw new Error(`bad endpoint '${e}' in disable (e.g. v4-call, v3-query)`);

@@ -142,6 +142,11 @@ export class Replica {
         if (f.cut) out = { cut: true };
       }
       let r;
+      const health = this.faults.cfg.health ?? 'healthy';
+      if (health !== 'healthy' && m) {
+        const variant = health.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+        throw new HttpError(503, `Replica is unhealthy: ${variant}. Check the /api/v2/status for more information.`);
+      }
       if (endpoint === 'status' && req.method === 'GET') r = this.#status();
       else if ((endpoint === 'status' || m) && req.method !== (m ? 'POST' : 'GET')) throw new HttpError(405, '');
       else if (!m) throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
@@ -202,7 +207,7 @@ export class Replica {
       impl_version: 'icarc-test-replica-0.1.0',
       impl_revision: '0',
       root_key: this.state.signer.der,
-      replica_health_status: 'healthy',
+      replica_health_status: this.faults.cfg.health ?? 'healthy',
       certified_height: this.height,
     });
     return { status: 200, body, cbor: true };
