@@ -56,7 +56,7 @@ int bls_expand_message_xmd(uint8_t *out, size_t outlen, const uint8_t *msg, size
 }
 
 /* count = 2, m = 1, L = 64 */
-void bls_hash_to_field_fp2x(fp u[2], const uint8_t *msg, size_t msglen, const uint8_t *dst, size_t dstlen)
+void bls_hash_to_field_g1(fp u[2], const uint8_t *msg, size_t msglen, const uint8_t *dst, size_t dstlen)
 {
 	uint8_t uniform[128];
 	if (bls_expand_message_xmd(uniform, sizeof(uniform), msg, msglen, dst, dstlen) != 0) {
@@ -109,7 +109,7 @@ static void sswu(fp *x, fp *y, const fp *u)
 static void poly(fp *r, const fp *k, int n, bool monic, const fp *x)
 {
 	fp acc;
-	int i = n - 1;
+	int i;
 	if (monic) {
 		acc = bls_one;
 		i = n;
@@ -149,7 +149,7 @@ void bls_hash_to_g1(g1p *r, const uint8_t *msg, size_t msglen, const uint8_t *ds
 	static const uint64_t h_eff = 0xd201000000010001ULL;
 	fp u[2];
 	g1p q0, q1;
-	bls_hash_to_field_fp2x(u, msg, msglen, dst, dstlen);
+	bls_hash_to_field_g1(u, msg, msglen, dst, dstlen);
 	bls_map_to_curve_g1(&q0, &u[0]);
 	bls_map_to_curve_g1(&q1, &u[1]);
 	bls_g1_add(&q0, &q0, &q1);

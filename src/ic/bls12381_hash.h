@@ -12,7 +12,8 @@
  * bytes is first hashed as "H2C-OVERSIZE-DST-" || DST (5.3.3). */
 int bls_expand_message_xmd(uint8_t *out, size_t outlen, const uint8_t *msg, size_t msglen, const uint8_t *dst,
                            size_t dstlen);
-void bls_hash_to_field_fp2x(fp u[2], const uint8_t *msg, size_t msglen, const uint8_t *dst, size_t dstlen);
+/* hash_to_field with count 2, m 1, L 64: the two field elements of the G1 suite */
+void bls_hash_to_field_g1(fp u[2], const uint8_t *msg, size_t msglen, const uint8_t *dst, size_t dstlen);
 /* map_to_curve: SSWU on E' followed by the isogeny to E (not yet in G1) */
 void bls_map_to_curve_g1(g1p *r, const fp *u);
 void bls_hash_to_g1(g1p *r, const uint8_t *msg, size_t msglen, const uint8_t *dst, size_t dstlen);
