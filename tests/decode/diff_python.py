@@ -212,6 +212,21 @@ def apply_patch(doc, ops):
 p = icarc("diff", "--decode", "--json-patch", ma, mb, check=False)
 patch = json.loads(p.stdout)
 t.ok(p.returncode == 1 and apply_patch(JA, patch) == JB, f"--json-patch turns A into B ({len(patch)} operations)")
+# the same through encrypted archives with different keys
+if pa.returncode == 0:
+    xa, xb = os.path.join(tmp, "ma.icarc"), os.path.join(tmp, "mb.icarc")
+    icarc("pack", "-r", ra, "--entry", "stable_memory", "-o", xa, ma)
+    icarc("pack", "-r", rb, "--entry", "stable_memory", "-o", xb, mb)
+    q = icarc("diff", "--decode", "--json-patch", "--a-identity", ida, "--b-identity", idb, xa, xb, check=False)
+    t.ok(q.returncode == 1 and q.stdout == p.stdout, "--decode on two encrypted archives = on the plain files")
+    # entries only in one archive
+    ya = os.path.join(tmp, "two.icarc")
+    q = icarc("pack", "--no-encrypt", "--entry", "other", "-o", ya, ma, check=False)
+    q = icarc("diff", "--json", "-i", ida, xa, ya, check=False)
+    d2 = json.loads(q.stdout) if q.stdout else {}
+    st = sorted((e["name"], e["status"]) for e in d2.get("entries", []))
+    t.ok(q.returncode == 1 and st == [("other", "added"), ("stable_memory", "removed")] and d2["ranges"] == [],
+         f"entries only in A or only in B: {st}")
 p = icarc("diff", "--decode", "--json-patch", mb, ma, check=False)
 t.ok(apply_patch(JB, json.loads(p.stdout)) == JA, "and the reverse patch turns B into A")
 p = icarc("diff", "--decode", ma, mb, check=False)
