@@ -4,7 +4,8 @@
  * that `icarc export` gives the directory `icp canister snapshot download` gives:
  *   - blobs are arrays of numbers, options are the value or null, unit variants are strings
  *     ("inactive"), variants with a value are {"name": value}, `reserved` is null;
- *   - floats as Rust's ryu prints them (shortest round trip, "1.0", "1e20", "1.5e-7"), NaN and
+ *   - floats as serde_json (1.0.147 and later: zmij) prints them: shortest round trip, plain from
+ *     1e-5 (f32: 1e-6) up to 1e16 (f32: 1e13) ("1.0", "0.001"), else "1e+21", "1.5e-7"; NaN and
  *     infinities as null; a `nat` (v128 globals) as num-bigint's u32 digits, least significant
  *     first. */
 #include "config.h"
@@ -106,7 +107,7 @@ static int shortest(double v, int is32, char digits[32], int *kk)
 	return n;
 }
 
-/* Rust's ryu "pretty" format (serde_json's float output). */
+/* serde_json's float output (zmij; ryu before 1.0.147 differed only by the "+" of exponents). */
 static void ryu_like(struct jw *j, double v, int is32)
 {
 	if (!isfinite(v)) {
@@ -151,7 +152,7 @@ static void ryu_like(struct jw *j, double v, int is32)
 			memcpy(out + o, d + 1, (size_t)(len - 1));
 			o += len - 1;
 		}
-		o += snprintf(out + o, sizeof out - (size_t)o, "e%d", kk - 1);
+		o += snprintf(out + o, sizeof out - (size_t)o, "e%s%d", kk - 1 >= 0 ? "+" : "", kk - 1);
 	}
 	out[o] = '\0';
 	put(j, out);
