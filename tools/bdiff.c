@@ -123,8 +123,12 @@ int bd_diff(struct bd_side *a, struct bd_side *b, bd_range_fn *emit, void *ctx, 
 			uint64_t oa, ob;
 			uint32_t la, lb;
 			unsigned char ha[16], hb[16];
-			if (a->chunk(a->ctx, i, &oa, &la, ha) != 0 || b->chunk(b->ctx, i, &ob, &lb, hb) != 0) {
-				snprintf(err, errlen, "chunk %llu: %s%s", (unsigned long long)i, a->src->err, b->src->err);
+			if (a->chunk(a->ctx, i, &oa, &la, ha) != 0) {
+				snprintf(err, errlen, "chunk %llu of A: %s", (unsigned long long)i, a->src->err);
+				goto out;
+			}
+			if (b->chunk(b->ctx, i, &ob, &lb, hb) != 0) {
+				snprintf(err, errlen, "chunk %llu of B: %s", (unsigned long long)i, b->src->err);
 				goto out;
 			}
 			if (oa != ob || oa >= common) {

@@ -33,6 +33,7 @@ static const char usage_text[] =
 struct chunk_ctx {
 	struct tool_input *in;
 	size_t entry;
+	struct st_src *src; /* where a failure is described */
 };
 
 static int archive_chunk(void *ctx, uint64_t i, uint64_t *off, uint32_t *len, unsigned char hash[16])
@@ -42,6 +43,7 @@ static int archive_chunk(void *ctx, uint64_t i, uint64_t *off, uint32_t *len, un
 	int rc = icarc_archive_chunk(c->in->a, c->entry, i, &info);
 	if (rc < 0) {
 		c->in->last_status = rc;
+		snprintf(c->src->err, sizeof c->src->err, "%s: %s", c->in->path, icarc_archive_error(c->in->a));
 		return -1;
 	}
 	*off = info.offset;
@@ -91,7 +93,7 @@ static int diff_pair(struct tool_input *ia, size_t ea, struct tool_input *ib, si
 		ret = cli_fail(EXIT_INTERNAL, "out of memory");
 		goto out;
 	}
-	struct chunk_ctx ca = {ia, ea}, cb = {ib, eb};
+	struct chunk_ctx ca = {ia, ea, sa}, cb = {ib, eb, sb};
 	struct bd_side a = {sa, NULL, NULL, 0, 0}, b = {sb, NULL, NULL, 0, 0};
 	struct icarc_entry_info info;
 	if (ia->a != NULL && icarc_archive_entry(ia->a, ea, &info) == 0) {
