@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { HttpAgent, Actor, CanisterStatus, Certificate, Cbor } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
@@ -30,6 +31,9 @@ const Blob = IDL.Vec(IDL.Nat8);
 const Snapshot = IDL.Record({ id: Blob, taken_at_timestamp: IDL.Nat64, total_size: IDL.Nat64 });
 const Globals = IDL.Vec(IDL.Variant({ i32: IDL.Int32, i64: IDL.Int64, f32: IDL.Float32, f64: IDL.Float64, v128: IDL.Nat }));
 const mgmtIdl = ({ IDL: I }) => I.Service({
+  upload_chunk: I.Func([I.Record({ canister_id: I.Principal, chunk: Blob })], [I.Record({ hash: Blob })], []),
+  stored_chunks: I.Func([I.Record({ canister_id: I.Principal })], [I.Vec(I.Record({ hash: Blob }))], []),
+  clear_chunk_store: I.Func([I.Record({ canister_id: I.Principal })], [], []),
   stop_canister: I.Func([I.Record({ canister_id: I.Principal })], [], []),
   start_canister: I.Func([I.Record({ canister_id: I.Principal })], [], []),
   take_canister_snapshot: I.Func([I.Record({ canister_id: I.Principal, replace_snapshot: I.Opt(Blob) })], [Snapshot], []),
@@ -226,6 +230,28 @@ test('snapshot upload creates a zeroed snapshot; load restores it', async () => 
   assert.ok(Buffer.from(await a.stable_read(0n, BigInt(newStable.length))).equals(newStable));
   assert.ok(Buffer.from(await a.stable_read(BigInt(newStable.length), 65536n)).equals(Buffer.alloc(65536)));
   await m.delete_canister_snapshot({ canister_id: P, snapshot_id: sid });
+});
+
+test('Wasm chunk store: upload_chunk, stored_chunks, copied by snapshots, read back, restored by load', async () => {
+  const m = mgmt(await agentFor(owner));
+  const chunk = pseudoRandom(300_000, 31);
+  const { hash } = await m.upload_chunk({ canister_id: P, chunk });
+  assert.equal(Buffer.from(hash).toString('hex'), createHash('sha256').update(chunk).digest('hex'), 'hash = SHA-256 of the chunk');
+  assert.deepEqual((await m.stored_chunks({ canister_id: P })).map((h) => Buffer.from(h.hash).toString('hex')), [Buffer.from(hash).toString('hex')]);
+  await assert.rejects(m.upload_chunk({ canister_id: P, chunk: new Uint8Array(1024 * 1024 + 1) }), /chunk/i, 'over 1 MiB refused');
+  await m.stop_canister({ canister_id: P });
+  const snap = await m.take_canister_snapshot({ canister_id: P, replace_snapshot: [] });
+  const md = await m.read_canister_snapshot_metadata({ canister_id: P, snapshot_id: snap.id });
+  assert.deepEqual(md.wasm_chunk_store.map((h) => Buffer.from(h.hash).toString('hex')), [Buffer.from(hash).toString('hex')]);
+  const got = await m.read_canister_snapshot_data({ canister_id: P, snapshot_id: snap.id, kind: { wasm_chunk: { hash } } });
+  assert.ok(Buffer.from(got.chunk).equals(chunk));
+  await m.clear_chunk_store({ canister_id: P });
+  assert.equal((await m.stored_chunks({ canister_id: P })).length, 0);
+  await m.load_canister_snapshot({ canister_id: P, snapshot_id: snap.id });
+  assert.equal((await m.stored_chunks({ canister_id: P })).length, 1, 'load restores the chunk store');
+  await m.delete_canister_snapshot({ canister_id: P, snapshot_id: snap.id });
+  await m.clear_chunk_store({ canister_id: P });
+  await m.start_canister({ canister_id: P });
 });
 
 for (const [mode, call] of [

@@ -2,19 +2,23 @@
 // used exactly as a person would: `-n <url> -k fetch` (root key fetched from /api/v2/status), a
 // plaintext identity in a throwaway HOME. Shows: query and update calls to a stable-memory canister
 // (interface found through the canister's candid:service metadata), the snapshot round trip
-// create/list/download/upload/restore with files byte-identical to the seeded memories, a message
+// create/list/download/upload/restore with files byte-identical to the seeded memories and chunk-store
+// entry, a message
 // signed offline with --sign-only and submitted with `icp message send`, and a refusal.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { startReplica, tmpDir, pseudoRandom, writeTmp, admin, ICP, SPEC_DID } from './lib.mjs';
 
 const CID = 'ryjl3-tyaaa-aaaaa-aaaba-cai';
 const home = tmpDir('replica-icp-home-');
 const STABLE = pseudoRandom(77 * 65536, 21); // 5,046,272 bytes: three 2,000,000-byte slices
 const WASM = pseudoRandom(3 * 65536, 22);
+const CHUNK = pseudoRandom(100_000, 24); // a Wasm chunk-store entry
+const CHUNK_HASH = createHash('sha256').update(CHUNK).digest('hex');
 let r, net;
 
 const env = { ...process.env, HOME: home };
@@ -32,7 +36,8 @@ before(async () => {
   const owner = icp(['identity', 'principal', '--identity', 'owner']).out;
   const sm = writeTmp(home, 'seed-stable.bin', STABLE);
   const wm = writeTmp(home, 'seed-wasm.bin', WASM);
-  r = await startReplica({ seeds: [`${CID}:stable_memory=${sm},wasm_memory=${wm},controller=${owner}`] });
+  const ch = writeTmp(home, 'seed-chunk.bin', CHUNK);
+  r = await startReplica({ seeds: [`${CID}:stable_memory=${sm},wasm_memory=${wm},chunk=${ch},controller=${owner}`] });
   net = ['-n', r.url, '-k', 'fetch'];
 });
 after(async () => { await r?.stop(); fs.rmSync(home, { recursive: true, force: true }); if (r) fs.rmSync(r.stateDir, { recursive: true, force: true }); });
@@ -55,6 +60,7 @@ test('icp canister snapshot: create, list, download (byte-identical), upload, re
   icp(['canister', 'snapshot', 'download', CID, sid, '-o', dl, ...n]);
   assert.ok(fs.readFileSync(path.join(dl, 'stable_memory.bin')).equals(STABLE), 'stable_memory.bin = seeded file');
   assert.ok(fs.readFileSync(path.join(dl, 'wasm_memory.bin')).equals(WASM), 'wasm_memory.bin = seeded file');
+  assert.ok(fs.readFileSync(path.join(dl, 'wasm_chunk_store', `${CHUNK_HASH}.bin`)).equals(CHUNK), 'chunk store entry = seeded chunk');
   const md = JSON.parse(fs.readFileSync(path.join(dl, 'metadata.json'), 'utf8'));
   assert.equal(md.stable_memory_size, STABLE.length);
   assert.deepEqual(md.source, { taken_from_canister: null });
@@ -72,6 +78,7 @@ test('icp canister snapshot: create, list, download (byte-identical), upload, re
   for (const f of ['stable_memory.bin', 'wasm_memory.bin', 'wasm_module.bin']) {
     assert.ok(fs.readFileSync(path.join(dl2, f)).equals(fs.readFileSync(path.join(dl, f))), `${f} identical after upload`);
   }
+  assert.ok(fs.readFileSync(path.join(dl2, 'wasm_chunk_store', `${CHUNK_HASH}.bin`)).equals(CHUNK), 'chunk store entry after upload');
   const md2 = JSON.parse(fs.readFileSync(path.join(dl2, 'metadata.json'), 'utf8'));
   assert.deepEqual(md2.source, { metadata_upload: null });
   icp(['canister', 'snapshot', 'delete', CID, up, ...n]);
