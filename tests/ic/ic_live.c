@@ -40,6 +40,8 @@ static int admin_faults(const char *json)
 	return rc == CURLE_OK && status == 200 ? 0 : -1;
 }
 
+static unsigned resign_ms = 120000;
+
 static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t skew)
 {
 	struct ic_agent_config cfg;
@@ -52,6 +54,7 @@ static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t ske
 	cfg.deadline_ms = 60000;
 	cfg.backoff_initial_ms = 50;
 	cfg.backoff_max_ms = 1000;
+	cfg.resign_after_ms = resign_ms;
 	cfg.verbose = getenv("IC_LIVE_VERBOSE") != NULL;
 	struct ic_agent *a = NULL;
 	char err[300];
@@ -290,6 +293,43 @@ static void test_calls(struct ic_agent *a)
 	ic_result_free(r);
 }
 
+static void test_http_errors(struct ic_agent *a)
+{
+	/* a call over the 2 MiB ingress limit: 413, not retried */
+	struct ic_buf b;
+	ic_buf_init(&b);
+	static const uint8_t hdr[] = {'D', 'I', 'D', 'L', 1, 0x6d, 0x7b, 1, 0};
+	ic_buf_put(&b, hdr, sizeof hdr);
+	ic_buf_put_leb(&b, 2200000);
+	uint8_t *z = ic_buf_reserve(&b, 2200000);
+	if (z != NULL) {
+		memset(z, 0, 2200000);
+		b.len += 2200000;
+	}
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	c.canister = canister;
+	c.effective = canister;
+	c.method = "stable_write";
+	c.arg = b.p;
+	c.arg_len = b.len;
+	struct ic_result *r = ic_agent_run(a, IC_OP_CALL, &c);
+	TAP_OK(r && r->status == IC_E_HTTP && r->http_status == 413 && r->retries == 0 && strstr(r->error, "too large"),
+	       "a 2.2 MB call: HTTP 413, not retried (%s)", r ? r->error : "");
+	ic_result_free(r);
+	ic_buf_free(&b);
+	/* read_state of a path the replica does not serve: 404, no fallback */
+	struct ic_label l = {(const uint8_t *)"no_such_path", 12};
+	struct ic_path path = {&l, 1};
+	memset(&c, 0, sizeof c);
+	c.effective = canister;
+	c.paths = &path;
+	c.npaths = 1;
+	r = ic_agent_run(a, IC_OP_READ_STATE, &c);
+	TAP_OK(r && r->status == IC_E_HTTP && r->http_status == 404, "read_state of an unknown path: HTTP 404 (%s)", r ? r->error : "");
+	ic_result_free(r);
+}
+
 static void test_v2_polling(void)
 {
 	struct ic_agent *a = agent(&ident, 2, 0);
@@ -344,7 +384,9 @@ static void test_faults(void)
 	                         "\"cut_rate\":0.05,\"seed\":7}") == 0,
 	            "faults: 503/429/500/resets/cut bodies set"))
 		return;
+	resign_ms = 1; /* every retry signs the request again, with a new expiry */
 	struct ic_agent *a = agent(&ident, 4, 0);
+	resign_ms = 120000;
 	struct ic_snapshot s;
 	if (a != NULL && take_snapshot(a, &s, "faults") == 0) {
 		read_slices(a, &s, "faults");
@@ -352,6 +394,7 @@ static void test_faults(void)
 		struct ic_agent_stats st;
 		ic_agent_stats(a, &st);
 		TAP_OK(st.retries > 0, "faults: everything succeeded after %llu retries", (unsigned long long)st.retries);
+		TAP_OK(st.resigns > 0, "faults: %llu retries were signed again (resign_after_ms = 1)", (unsigned long long)st.resigns);
 		admin_faults("{}");
 		delete_snapshot(a, &s);
 	}
@@ -438,6 +481,7 @@ int main(int argc, char **argv)
 	if (TAP_OK(a != NULL, "agent: root key fetched from %s/api/v2/status", url)) {
 		test_queries(a);
 		test_calls(a);
+		test_http_errors(a);
 		struct ic_agent_stats st;
 		ic_agent_stats(a, &st);
 		TAP_OK(st.fallbacks == 0 && st.retries == 0 && st.polls == 0, "v4: no fallback, retry or poll without faults");
