@@ -608,7 +608,8 @@ static char **list(const char *dir, const char *suffix, int strip, size_t *count
 		n++;
 	}
 	closedir(dp);
-	qsort(names, n, sizeof *names, cmp);
+	if (n > 1) /* qsort must not get a NULL array */
+		qsort(names, n, sizeof *names, cmp);
 	*count = n;
 	return names;
 }
