@@ -40,7 +40,7 @@ struct op {
 	struct ic_buf env;
 	uint8_t rid[32];
 	unsigned attempt, polls;
-	int clock_resynced;
+	int clock_resynced, keys_refetched;
 	struct ic_http_req http;
 	struct ic_result *res;
 };
@@ -55,6 +55,7 @@ struct keyset {
 	struct node_key *nodes;
 	size_t n;
 	int state; /* 0 fetching, 1 ready, -1 failed */
+	uint64_t fetched_ms;
 	char error[1100];
 };
 
@@ -496,6 +497,31 @@ static struct keyset *find_keys(struct ic_agent *a, const struct ic_principal *e
 static void finish_query(struct ic_agent *a, struct op *op, const struct keyset *ks);
 static struct op *new_op(struct ic_agent *a, enum ic_op kind, enum purpose purpose);
 
+/* Start reading the node keys of ks->ecid's subnet (read_state of /subnet, anonymous). */
+static int start_keys_fetch(struct ic_agent *a, struct keyset *ks)
+{
+	static const struct ic_label subnet = {(const uint8_t *)"subnet", 6};
+	free(ks->nodes);
+	ks->nodes = NULL;
+	ks->n = 0;
+	ks->state = 0;
+	struct op *k = new_op(a, IC_OP_READ_STATE, P_KEYS);
+	if (k == NULL)
+		return -1;
+	k->effective = ks->ecid;
+	k->labels = malloc(sizeof *k->labels);
+	k->paths = malloc(sizeof *k->paths);
+	if (k->labels == NULL || k->paths == NULL) {
+		k->state = ST_DONE; /* swept later */
+		return -1;
+	}
+	k->labels[0] = subnet;
+	k->paths[0].labels = k->labels;
+	k->paths[0].n = 1;
+	k->npaths = 1;
+	return 0;
+}
+
 static void need_keys(struct ic_agent *a, struct op *op)
 {
 	struct keyset *ks = find_keys(a, &op->effective);
@@ -515,24 +541,11 @@ static void need_keys(struct ic_agent *a, struct op *op)
 	ks = &a->keys[a->nkeys++];
 	memset(ks, 0, sizeof *ks);
 	ks->ecid = op->effective;
-	struct op *k = new_op(a, IC_OP_READ_STATE, P_KEYS);
-	static const struct ic_label subnet = {(const uint8_t *)"subnet", 6};
-	if (k != NULL) {
-		k->effective = op->effective;
-		k->labels = malloc(sizeof *k->labels);
-		k->paths = malloc(sizeof *k->paths);
-		if (k->labels && k->paths) {
-			k->labels[0] = subnet;
-			k->paths[0].labels = k->labels;
-			k->paths[0].n = 1;
-			k->npaths = 1;
-			return;
-		}
-		k->state = ST_DONE; /* swept below */
+	if (start_keys_fetch(a, ks) != 0) {
+		ks->state = -1;
+		snprintf(ks->error, sizeof ks->error, "out of memory");
+		finish_query(a, op, ks);
 	}
-	ks->state = -1;
-	snprintf(ks->error, sizeof ks->error, "out of memory");
-	finish_query(a, op, ks);
 }
 
 struct collect {
@@ -584,9 +597,11 @@ static void keys_done(struct ic_agent *a, struct op *kop, int ok, const char *er
 		}
 	}
 	ks->state = ok ? 1 : -1;
+	ks->fetched_ms = now_ms();
 	if (!ok)
 		snprintf(ks->error, sizeof ks->error, "node keys for query signatures: %s", error);
-	for (struct op *op = a->ops; op != NULL; op = op->next)
+	/* (a query may start a new fetch for a node it does not know: the others then wait for it) */
+	for (struct op *op = a->ops; op != NULL && ks->state != 0; op = op->next)
 		if (op->state == ST_WAIT_KEYS && ic_principal_cmp(&op->effective, &ks->ecid) == 0)
 			finish_query(a, op, ks);
 }
@@ -680,6 +695,17 @@ static void finish_query(struct ic_agent *a, struct op *op, const struct keyset 
 				for (size_t j = 0; j < ks->n && nk == NULL; j++)
 					if (ic_principal_cmp(&ks->nodes[j].node, &node) == 0)
 						nk = &ks->nodes[j];
+			if (nk == NULL && !op->keys_refetched && now_ms() - ks->fetched_ms > 60000) {
+				/* the subnet may have changed since the keys were read: read them again, once */
+				struct keyset *mine = find_keys(a, &op->effective);
+				ic_cbor_doc_free(&d);
+				op->keys_refetched = 1;
+				op->state = ST_WAIT_KEYS;
+				if (mine == NULL || (mine->state != 0 && start_keys_fetch(a, mine) != 0)) {
+					finish(a, op, IC_E_NOMEM, "out of memory");
+				}
+				return;
+			}
 			if (nk == NULL) {
 				char t[IC_PRINCIPAL_MAXTEXT];
 				ic_principal_to_text(&node, t);
@@ -807,6 +833,7 @@ static void on_response(struct ic_agent *a, struct op *op)
 	r->http_status = (int)h->status;
 	take_body(op);
 	a->st.bytes_in += r->body_len;
+	a->st.connections += (uint64_t)(h->new_connections > 0 ? h->new_connections : 0);
 	if (h->failed) {
 		retry(a, op, -1, h->error);
 		return;

@@ -362,7 +362,8 @@ static int subtype(struct dec *d, const struct ic_ctable *ta, int32_t a, const s
 	a = ic_ctype_resolve(ta, a);
 	b = ic_ctype_resolve(tb, b);
 	int ao = op_of(ta, a), bo = op_of(tb, b);
-	if (depth > d->max_depth || d->failed || charge(d, 1) != OK)
+	/* the assumption list is searched linearly: charge for it so the total stays bounded */
+	if (depth > d->max_depth || d->failed || charge(d, 1 + d->nmemo / 8) != OK)
 		return 0;
 	if (bo == IC_CT_RESERVED || ao == IC_CT_EMPTY)
 		return 1;

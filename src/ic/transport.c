@@ -185,6 +185,8 @@ int ic_http_wait(struct ic_http *h, int timeout_ms)
 			continue;
 		CURLcode rc = m->data.result;
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		r->new_connections = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &r->new_connections);
 		curl_off_t ra = -1;
 		if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 			r->retry_after_s = (long)ra;

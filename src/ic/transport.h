@@ -28,6 +28,7 @@ struct ic_http_req {
 	int failed;          /* transport error (no HTTP answer, or cut short) */
 	char error[256];
 	struct ic_buf resp;  /* response body (the one copy of it) */
+	long new_connections; /* connections this exchange had to open (0: reused one) */
 	/* private */
 	void *easy;
 	void *headers;

@@ -485,6 +485,8 @@ int main(int argc, char **argv)
 		struct ic_agent_stats st;
 		ic_agent_stats(a, &st);
 		TAP_OK(st.fallbacks == 0 && st.retries == 0 && st.polls == 0, "v4: no fallback, retry or poll without faults");
+		TAP_OK(st.connections >= 1 && st.connections <= 8, "connections reused: %llu opened for %llu requests",
+		       (unsigned long long)st.connections, (unsigned long long)st.http_requests);
 		ic_agent_free(a);
 	}
 	test_v2_polling();
