@@ -292,6 +292,10 @@ int lay_resolve(struct st_src *src, uint64_t offset, const struct lay_spec *spec
 		/* the offset applies inside the memory when one was named */
 		uint64_t inner_off = spec->kind == LAY_MGR ? offset : 0;
 		if (resolve_simple(vm, inner_off, inner, res, err, errlen) != 0) {
+			size_t k = strlen(err);
+			if (spec->kind == LAY_AUTO && k + 1 < errlen)
+				snprintf(err + k, errlen - k, " (a MemoryManager: `icarc memories` lists its memories; "
+				         "choose one with --layout memory-manager:ID)");
 			lay_result_free(res);
 			return -1;
 		}
