@@ -74,7 +74,8 @@ static int replay_dir(const char *dir)
 		count++;
 	}
 	closedir(d);
-	qsort(names, count, sizeof *names, cmp);
+	if (count > 1)
+		qsort(names, count, sizeof *names, cmp);
 	int bad = 0;
 	for (size_t i = 0; i < count; i++) {
 		bad |= replay(names[i]);
