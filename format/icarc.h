@@ -142,6 +142,7 @@ ICARC_API int icarc_identity_decode(unsigned char sk[ICARC_SECRETKEYBYTES], cons
 /* ---- writer ---- */
 
 struct icarc_writer;
+struct icarc_reader;
 
 ICARC_API struct icarc_writer *icarc_writer_new(void); /* NULL: out of memory */
 ICARC_API int icarc_writer_set_option(struct icarc_writer *w, enum icarc_option opt, int64_t value) ICARC_WUR;
@@ -166,6 +167,19 @@ ICARC_API uint64_t icarc_writer_offset(const struct icarc_writer *w);
 ICARC_API void icarc_writer_archive_id(const struct icarc_writer *w, unsigned char id[ICARC_IDBYTES]);
 ICARC_API const char *icarc_writer_error(const struct icarc_writer *w);
 ICARC_API void icarc_writer_free(struct icarc_writer *w); /* NULL ok; joins workers, wipes keys */
+
+/* Continue an archive that was cut short (a crash, a lost connection): read the cut file with a
+ * reader that has a key opening it, until icarc_reader_finish() says ICARC_E_TRUNCATED; then give
+ * that reader to a new writer (options may be set first, but no key, metadata or entry). The writer
+ * takes the archive's id, keys, chunk size, entries and index state; the caller truncates the file
+ * at *resume_offset (the end of the last complete record) and appends the writer's output there.
+ * The last entry may still be open (icarc_writer_entry_state: complete = 0, committed = bytes in
+ * its complete chunks): push the rest of its data from that offset, then go on as usual. */
+ICARC_API int icarc_writer_resume(struct icarc_writer *w, struct icarc_reader *r, uint64_t *resume_offset) ICARC_WUR;
+ICARC_API size_t icarc_writer_entry_count(const struct icarc_writer *w);
+ICARC_API int icarc_writer_entry_state(const struct icarc_writer *w, size_t i, const char **name, uint64_t *committed,
+                                       int *complete) ICARC_WUR;
+ICARC_API int icarc_writer_meta_get(const struct icarc_writer *w, const char *key, const void **value, size_t *len) ICARC_WUR;
 
 /* ---- streaming reader ---- */
 

@@ -131,6 +131,36 @@ void Icarc_meta_encode(const struct meta_map *m, uint8_t *out);
 /* Merge the encoded pairs into `m`; ICARC_OK or ICARC_E_FORMAT with `why`. */
 int Icarc_meta_decode(struct meta_map *m, const uint8_t *in, size_t n, const char **why);
 
+/* What a reader hands a writer to continue a cut archive (icarc_writer_resume). */
+struct resume_entry {
+	char *name;
+	uint64_t size, chunks, record_offset;
+	uint32_t first_segment;
+};
+struct resume_state {
+	uint8_t id[WIRE_ID_LEN];
+	uint32_t chunk_size;
+	struct icarc_keys *keys; /* moved out of the reader; NULL when unencrypted */
+	void *digest;            /* XXH3_state_t *, moved: Records_Digest so far */
+	uint64_t offset;         /* end of the last complete record: the writer goes on from here */
+	uint64_t records, total_chunks;
+	struct resume_entry *entries;
+	size_t n_entries;
+	int entry_open;
+	uint64_t next_index;
+	struct wire_segref *segs;
+	uint32_t n_segs;
+	struct wire_row *rows; /* since the last SEGMENT */
+	size_t n_rows;
+	uint64_t *meta_offsets;
+	uint32_t *meta_sizes;
+	uint32_t n_metas;
+	struct meta_map meta;
+};
+/* Take the state of a reader whose input ended early (icarc_reader_finish: ICARC_E_TRUNCATED).
+ * Everything in *st is owned by the caller afterwards. */
+int Icarc_reader_take_resume(struct icarc_reader *r, struct resume_state *st, struct icarc_err *e);
+
 #define ICARC_DEFAULT_MAX_ENTRIES 1000000
 #define ICARC_DEFAULT_MAX_KDF_MEM (1ULL << 30)
 #define ICARC_INDEX_MAX (256U << 20) /* an INDEX record's body: bounded by the entry limit */

@@ -1122,3 +1122,64 @@ void icarc_reader_free(struct icarc_reader *r)
 	r->magic = 0;
 	free(r);
 }
+
+int Icarc_reader_take_resume(struct icarc_reader *r, struct resume_state *st, struct icarc_err *e)
+{
+	memset(st, 0, sizeof *st);
+	if (r == NULL || r->magic != READER_MAGIC)
+		return Icarc_set_error(e, ICARC_E_USAGE, "not a reader handle");
+	if (r->err.status != ICARC_E_TRUNCATED || r->f_len != 0)
+		return Icarc_set_error(e, ICARC_E_USAGE, "only an archive cut short can be resumed (the reader says: %s)",
+		                       Icarc_error_text(&r->err));
+	if (r->phase != P_RECHDR && r->phase != P_BODY)
+		return Icarc_set_error(e, ICARC_E_USAGE, "the archive is cut %s: nothing to resume",
+		                       r->phase == P_MAGIC ? "inside its header" : "after its index (only the footer is missing)");
+	if (r->encrypted && r->keys == NULL)
+		return Icarc_set_error(e, ICARC_E_NOKEY, "resuming an encrypted archive needs a key that opens it");
+	size_t n_segs = r->segments_checked;
+	st->segs = malloc((n_segs ? n_segs : 1) * sizeof *st->segs);
+	st->rows = malloc((r->n_rows ? r->n_rows : 1) * sizeof *st->rows);
+	st->entries = calloc(r->n_entries ? r->n_entries : 1, sizeof *st->entries);
+	st->meta_offsets = malloc((r->metas ? r->metas : 1) * sizeof *st->meta_offsets);
+	st->meta_sizes = malloc((r->metas ? r->metas : 1) * sizeof *st->meta_sizes);
+	if (st->segs == NULL || st->rows == NULL || st->entries == NULL || st->meta_offsets == NULL || st->meta_sizes == NULL) {
+		free(st->segs);
+		free(st->rows);
+		free(st->entries);
+		free(st->meta_offsets);
+		free(st->meta_sizes);
+		memset(st, 0, sizeof *st);
+		return Icarc_set_error(e, ICARC_E_NOMEM, "out of memory");
+	}
+	memcpy(st->id, r->hi.h.id, WIRE_ID_LEN);
+	st->chunk_size = r->hi.h.chunk_size;
+	st->offset = r->phase == P_RECHDR && r->hdr_have == 0 ? r->consumed : r->rec_offset;
+	st->records = r->records;
+	st->total_chunks = r->total_chunks;
+	st->keys = r->keys;
+	r->keys = NULL;
+	st->digest = r->digest;
+	r->digest = NULL;
+	for (size_t i = 0; i < r->n_entries; i++) {
+		struct rentry *re = &r->entries[i];
+		st->entries[i] = (struct resume_entry){re->name, re->size, re->chunks, re->record_offset, re->first_segment};
+		re->name = NULL;
+	}
+	st->n_entries = r->n_entries;
+	st->entry_open = r->entry_open;
+	st->next_index = r->next_index;
+	if (n_segs)
+		memcpy(st->segs, r->segs, n_segs * sizeof *st->segs);
+	st->n_segs = (uint32_t)n_segs;
+	if (r->n_rows)
+		memcpy(st->rows, r->rows, r->n_rows * sizeof *st->rows);
+	st->n_rows = r->n_rows;
+	for (uint32_t i = 0; i < r->metas; i++) {
+		st->meta_offsets[i] = r->metarefs[i].offset;
+		st->meta_sizes[i] = r->metarefs[i].size;
+	}
+	st->n_metas = r->metas;
+	st->meta = r->meta;
+	memset(&r->meta, 0, sizeof r->meta);
+	return ICARC_OK;
+}

@@ -742,3 +742,97 @@ void icarc_writer_free(struct icarc_writer *w)
 	w->magic = 0;
 	free(w);
 }
+
+int icarc_writer_resume(struct icarc_writer *w, struct icarc_reader *r, uint64_t *resume_offset)
+{
+	CHECK(w);
+	if (w->state != W_NEW || w->keys || w->stanzas_len || w->meta.n || resume_offset == NULL)
+		return fail(w, ICARC_E_USAGE, "resume a new writer, before any key, metadata or entry");
+	struct resume_state st;
+	int rc = Icarc_reader_take_resume(r, &st, &w->err);
+	if (rc < 0)
+		return rc;
+	/* the archive's own parameters and keys replace the writer's */
+	memcpy(w->id, st.id, WIRE_ID_LEN);
+	w->chunk_size = st.chunk_size;
+	w->keys = st.keys;
+	XXH3_freeState(w->digest);
+	w->digest = st.digest;
+	rc = start(w);
+	w->entries = calloc(st.n_entries ? st.n_entries : 1, sizeof *w->entries);
+	w->metarefs = malloc((st.n_metas ? st.n_metas : 1) * sizeof *w->metarefs);
+	w->segrefs = st.segs;
+	w->n_segrefs = w->cap_segrefs = st.n_segs;
+	if (rc == ICARC_OK && (w->entries == NULL || w->metarefs == NULL))
+		rc = fail(w, ICARC_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < st.n_entries; i++) {
+		if (rc == ICARC_OK)
+			w->entries[i] = (struct wentry){st.entries[i].name, st.entries[i].size, st.entries[i].chunks,
+			                                st.entries[i].record_offset, st.entries[i].first_segment};
+		else
+			free(st.entries[i].name);
+	}
+	if (rc == ICARC_OK) {
+		w->n_entries = w->cap_entries = st.n_entries;
+		w->entry_open = st.entry_open;
+		w->next_index = st.next_index;
+		memcpy(w->rows, st.rows, st.n_rows * sizeof *st.rows);
+		w->n_rows = st.n_rows;
+		for (uint32_t i = 0; i < st.n_metas; i++) {
+			w->metarefs[i].offset = st.meta_offsets[i];
+			w->metarefs[i].size = st.meta_sizes[i];
+		}
+		w->n_metarefs = st.n_metas;
+		w->meta_seq = st.n_metas;
+		w->meta = st.meta;
+		memset(&st.meta, 0, sizeof st.meta);
+		w->offset = st.offset;
+		w->records = st.records;
+		w->total_chunks = st.total_chunks;
+		w->header_done = 1;
+		*resume_offset = st.offset;
+		if (w->n_rows == WIRE_SEGMENT_ROWS) /* cut right before a SEGMENT was due */
+			rc = emit_segment(w);
+	}
+	Icarc_meta_clear(&st.meta);
+	free(st.entries);
+	free(st.rows);
+	free(st.meta_offsets);
+	free(st.meta_sizes);
+	if (rc < 0)
+		w->state = W_FATAL;
+	return rc;
+}
+
+size_t icarc_writer_entry_count(const struct icarc_writer *w)
+{
+	return w && w->magic == WRITER_MAGIC ? w->n_entries : 0;
+}
+
+int icarc_writer_entry_state(const struct icarc_writer *w, size_t i, const char **name, uint64_t *committed, int *complete)
+{
+	if (w == NULL || w->magic != WRITER_MAGIC)
+		return ICARC_E_USAGE;
+	if (i >= w->n_entries)
+		return ICARC_E_NOTFOUND;
+	if (name)
+		*name = w->entries[i].name;
+	if (committed)
+		*committed = w->entries[i].size;
+	if (complete)
+		*complete = !(w->entry_open && i == w->n_entries - 1);
+	return ICARC_OK;
+}
+
+int icarc_writer_meta_get(const struct icarc_writer *w, const char *key, const void **value, size_t *len)
+{
+	if (w == NULL || w->magic != WRITER_MAGIC || key == NULL)
+		return ICARC_E_USAGE;
+	for (size_t i = 0; i < w->meta.n; i++)
+		if (strcmp(w->meta.items[i].key, key) == 0) {
+			*value = w->meta.items[i].value;
+			*len = w->meta.items[i].len;
+			return ICARC_OK;
+		}
+	return ICARC_E_NOTFOUND;
+}

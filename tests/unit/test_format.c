@@ -367,6 +367,95 @@ static void test_api(void)
 	icarc_reader_free(r);
 }
 
+/* Cut an archive at `cut`, resume it, and finish writing the same entries: the result must read
+ * back as the original content. */
+static int resume_once(const uint8_t *arc, size_t full_len, size_t cut, const struct entry_spec *e, size_t n, enum mode m)
+{
+	struct icarc_reader *r = icarc_reader_new();
+	int ok = r && icarc_reader_set_option(r, ICARC_OPT_WORKERS, 1) == ICARC_OK && add_keys_reader(r, m) == ICARC_OK;
+	struct icarc_in in = {arc, cut, 0};
+	int st;
+	while (ok && (st = icarc_reader_pull(r, &in, NULL)) > 0 && st != ICARC_NEED_INPUT && st != ICARC_ARCHIVE_END)
+		;
+	ok = ok && icarc_reader_finish(r) == ICARC_E_TRUNCATED;
+	struct icarc_writer *w = icarc_writer_new();
+	uint64_t off = 0;
+	ok = ok && icarc_writer_set_option(w, ICARC_OPT_WORKERS, 2) == ICARC_OK;
+	st = ok ? icarc_writer_resume(w, r, &off) : -1;
+	icarc_reader_free(r);
+	if (st != ICARC_OK) {
+		/* only a cut inside the magic + HEADER or after the INDEX (in the footer) is refused */
+		size_t hdr_end = 24 + (size_t)arc[12] + ((size_t)arc[13] << 8) + ((size_t)arc[14] << 16);
+		int refusable = cut < hdr_end || cut >= full_len - 64;
+		icarc_writer_free(w);
+		return refusable && st == ICARC_E_USAGE ? 2 : 0;
+	}
+	size_t cap = cut + (32u << 20), used = off;
+	uint8_t *out = malloc(cap);
+	memcpy(out, arc, off);
+	size_t have = icarc_writer_entry_count(w);
+	for (size_t i = have ? have - 1 : 0; ok && i <= n; i++) {
+		uint64_t from = 0;
+		int complete = 1;
+		const char *name;
+		if (i < have && icarc_writer_entry_state(w, i, &name, &from, &complete) != ICARC_OK)
+			ok = 0;
+		if (i < have && complete)
+			continue;
+		if (i >= have && i < n && icarc_writer_begin_entry(w, e[i].name) != ICARC_OK)
+			ok = 0;
+		struct icarc_in d = {i < n ? e[i].data + from : NULL, i < n ? e[i].size - from : 0, 0};
+		do {
+			struct icarc_out o = {out + used, cap - used, 0};
+			st = icarc_writer_push(w, &o, &d, i == n ? ICARC_FINISH : ICARC_END_ENTRY);
+			used += o.pos;
+		} while (st == ICARC_NEED_OUTPUT);
+		if (st < 0) {
+			TAP_DIAG("resume writer at %zu: %s", cut, icarc_writer_error(w));
+			ok = 0;
+		}
+	}
+	icarc_writer_free(w);
+	/* read it all back */
+	struct icarc_archive *a = icarc_archive_new();
+	struct mem mem = {out, used};
+	st = m == M_PASS ? icarc_archive_add_passphrase(a, "correct horse", 13) : m == M_RECIP ? icarc_archive_add_identity(a, sk1) : 0;
+	ok = ok && st == ICARC_OK && icarc_archive_open_cb(a, mem_read_at, &mem, used) == ICARC_OK && icarc_archive_entry_count(a) == n;
+	uint8_t *buf = malloc(4u << 20);
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = icarc_archive_read(a, i, 0, buf, e[i].size) == ICARC_OK && memcmp(buf, e[i].data, e[i].size) == 0;
+	}
+	if (!ok)
+		TAP_DIAG("resume at %zu (from %llu): %s", cut, (unsigned long long)off, icarc_archive_error(a));
+	icarc_archive_free(a);
+	free(buf);
+	free(out);
+	return ok;
+}
+
+static void test_resume(void)
+{
+	uint8_t *a = malloc(3u << 20);
+	fill(a, 3u << 20);
+	struct entry_spec e[] = {{"wasm_module", a + 7, 100000}, {"stable_memory", a, 3u << 20}, {"empty", a, 0}, {"z", a + 9, 70000}};
+	for (int m = M_NONE; m <= M_RECIP; m++) {
+		size_t len;
+		uint8_t *arc = write_archive(e, 4, (enum mode)m, 65536, 2, &len);
+		int good = 0, refused = 0, bad = 0;
+		for (int k = 0; k < 40; k++) {
+			size_t cut = k == 0 ? len - 1 : k == 1 ? 300 : (size_t)(next() % len);
+			int r = resume_once(arc, len, cut, e, 4, (enum mode)m);
+			good += r == 1;
+			refused += r == 2;
+			bad += r == 0;
+		}
+		TAP_OK(bad == 0 && good >= 30 && refused >= 1, "resume after 40 cuts (%s): %d resumed and complete, %d refused (cut in the header or footer)",
+		       mode_name[m], good, refused);
+		free(arc);
+	}
+	free(a);
+}
+
 int main(void)
 {
 	if (icarc_init() < 0)
@@ -378,5 +467,6 @@ int main(void)
 	test_sizes();
 	test_entries();
 	test_sparse();
+	test_resume();
 	return tap_done();
 }
