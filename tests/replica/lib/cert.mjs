@@ -2,7 +2,6 @@
 // signature. Layout and hashing: SPEC certification.md (../shared/docs/ic-protocol.md §5).
 import { Worker } from 'node:worker_threads';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import * as cbor from '@dfinity/cbor';
 import { sha256, utf8, concat, compareBytes, unhex } from './util.mjs';
 
 const ds = (s) => concat(new Uint8Array([s.length]), utf8(s));
@@ -108,14 +107,6 @@ export class Signer {
   signRoot(root) {
     const msg = bls12_381.shortSignatures.hash(concat(STATE_ROOT_SEP, root));
     return bls12_381.shortSignatures.sign(msg, this.sk).toBytes(true);
-  }
-  // opts.evil: 'bad-signature' signs something else; 'wrong-reply' changes the reply leaf after signing.
-  certificate(tree, opts = {}) {
-    let root = reconstruct(tree);
-    if (opts.evil === 'bad-signature') root = sha256(root);
-    const signature = this.signRoot(root);
-    if (opts.evil === 'wrong-reply') tree = tamperReply(tree);
-    return cbor.encodeWithSelfDescribedTag({ tree, signature });
   }
 }
 export const randomBlsKey = () => bls12_381.utils.randomSecretKey();

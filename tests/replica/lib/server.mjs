@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import * as cbor from '@dfinity/cbor';
 import { Principal } from '@icp-sdk/core/principal';
 import { node, leaf, witness, hashOf, pruneAt, certificateChunks, tamperReply, cborMap, cborText, cborBytes, cborBytesHead, cborUint, cborArray, chunksLength, SELF_DESCRIBE } from './cert.mjs';
-import { Executor, reject, notFound } from './exec.mjs';
+import { Executor } from './exec.mjs';
 import { argCanisterId } from './candid.mjs';
 import { authenticate, AuthError } from './auth.mjs';
 import { Faults } from './faults.mjs';
@@ -652,4 +652,3 @@ export class Replica {
   }
 }
 
-export { reject, notFound };
