@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "icarc.h"
 #include "tests/vectors/vecutil.h"
@@ -363,6 +364,11 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/keys", outdir);
 	mkdir(outdir, 0777);
 	mkdir(path, 0777);
+
+	/* the compressed bytes are zstd's: another version may write other (equally valid) ones */
+	char gen[128];
+	snprintf(gen, sizeof gen, "zstd %s\n", ZSTD_versionString());
+	put_file("generated-with.txt", gen, strlen(gen));
 
 	make_key("alice", pk_alice);
 	make_key("bob", pk_bob);
