@@ -77,6 +77,19 @@ static int read_too_large(void *ctx, const struct ic_result *r)
 	       strstr(r->reject_message, "too large") != NULL;
 }
 
+/* What to do about a refusal (spec/CANISTER.md §4). */
+static void hint(const struct pull_ctx *p, const struct ic_result *r, const char *method)
+{
+	if (r == NULL || r->status != IC_E_REJECTED)
+		return;
+	if (strcmp(r->error_code, "IC0508") == 0)
+		cli_warn("%s is stopped: start it (icp canister start %s), or use --snapshot", p->canister_text, p->canister_text);
+	else if (strcmp(r->error_code, "IC0406") == 0)
+		cli_warn("not authorized to read stable memory: pull as a controller (--identity) or one the canister allows");
+	else if (strcmp(r->error_code, "IC0536") == 0)
+		cli_warn("the canister has no method '%s': give its name with --size-method/--read-method", method);
+}
+
 static int query(struct pull_ctx *p, const char *method, struct ic_result **out)
 {
 	*out = net_run(p->agent, IC_OP_QUERY, &p->canister, &p->canister, method, empty_args, sizeof empty_args);
@@ -88,8 +101,7 @@ static int read_size(struct pull_ctx *p, uint64_t *size)
 	struct ic_result *r;
 	if (query(p, p->size_method, &r) != 0) {
 		int rc = net_fail(r, "query %s of %s", p->size_method, p->canister_text);
-		if (r && strcmp(r->error_code, "IC0536") == 0)
-			cli_warn("the canister has no method '%s': give its name with --size-method", p->size_method);
+		hint(p, r, p->size_method);
 		ic_result_free(r);
 		return rc;
 	}
@@ -119,6 +131,7 @@ static int read_token(struct pull_ctx *p, uint8_t *tok, size_t *len, int *have)
 			return EXIT_OK; /* no such method: consistency cannot be checked */
 		}
 		int rc = net_fail(r, "query %s of %s", p->token_method, p->canister_text);
+		hint(p, r, p->token_method);
 		ic_result_free(r);
 		return rc;
 	}

@@ -68,6 +68,14 @@ expect 7 "an anonymous query pull is refused by the canister" -- \
 	"$ICARC" pull $CID --stable-memory $NET -o anonq.icarc --no-encrypt
 grep_err "IC0406" "... not authorized (IC0406)"
 
+admin POST /_/canisters/$CID/state '{"status":"stopped"}' >/dev/null
+expect 7 "a query pull of a stopped canister fails" -- "$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o st.icarc --no-encrypt
+grep_err "is stopped: start it" "... with a hint to start it"
+admin POST /_/canisters/$CID/state '{"status":"running"}' >/dev/null
+expect 0 "--progress draws a progress line on stderr" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o pr.icarc --no-encrypt --progress
+grep_err "pull \[#+\] 100% .* ETA .* retries [0-9]+" "... with bytes, rate, ETA and retries"
+
 # --- faults -----------------------------------------------------------------------------------
 faults '{"rate_500":0.04,"rate_502":0.03,"rate_503":0.04,"rate_429":0.05,"retry_after":0,"reset_rate":0.04,"latency_ms":20,"jitter_ms":30,"seed":11}'
 i=0
