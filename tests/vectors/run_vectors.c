@@ -33,7 +33,7 @@ static const char *vdir;
 
 struct vdesc {
 	char name[256], archive[256], expect[64], comment[1024];
-	int status, random_status;
+	int status, random_status, keyless_status;
 	char identity[4][256];
 	int n_id;
 	char passphrase[256];
@@ -77,7 +77,7 @@ static int parse_desc(const char *path, struct vdesc *d)
 	if (f == NULL)
 		return -1;
 	memset(d, 0, sizeof *d);
-	d->status = d->random_status = 1; /* unset */
+	d->status = d->random_status = d->keyless_status = 1; /* unset */
 	int bad = 0;
 	while (fgets(line, sizeof line, f) != NULL) {
 		size_t n = strlen(line);
@@ -100,6 +100,8 @@ static int parse_desc(const char *path, struct vdesc *d)
 			bad |= !vu_status_parse(v, &d->status);
 		else if (strcmp(k, "random-status") == 0)
 			bad |= !vu_status_parse(v, &d->random_status);
+		else if (strcmp(k, "keyless-status") == 0)
+			bad |= !vu_status_parse(v, &d->keyless_status);
 		else if (strcmp(k, "identity") == 0 && d->n_id < 4)
 			snprintf(d->identity[d->n_id++], sizeof d->identity[0], "%s", v);
 		else if (strcmp(k, "passphrase") == 0)
@@ -128,7 +130,7 @@ static int parse_desc(const char *path, struct vdesc *d)
 	}
 	fclose(f);
 	int ok = strcmp(d->expect, "success") == 0;
-	if (!d->archive[0] || !d->expect[0] || (!ok && (d->status == 1 || d->random_status == 1 || !d->have_released)))
+	if (!d->archive[0] || !d->expect[0] || d->keyless_status == 1 || (!ok && (d->status == 1 || d->random_status == 1 || !d->have_released)))
 		bad = 1;
 	return bad ? -1 : 0;
 }
@@ -182,7 +184,8 @@ static int load_keys(const struct vdesc *d, struct keys *k)
 
 /* ---- the streaming reader ---- */
 
-static void stream_read(const uint8_t *a, size_t n, const struct keys *k, int workers, uint64_t seed, struct result *res)
+static void stream_read(const uint8_t *a, size_t n, const struct keys *k, int workers, int no_key, uint64_t seed,
+                        struct result *res)
 {
 	memset(res, 0, sizeof *res);
 	struct icarc_reader *r = icarc_reader_new();
@@ -195,8 +198,9 @@ static void stream_read(const uint8_t *a, size_t n, const struct keys *k, int wo
 		PROBLEM(res, "out of memory");
 		goto out;
 	}
-	if (icarc_reader_set_option(r, ICARC_OPT_WORKERS, workers) != ICARC_OK)
-		PROBLEM(res, "set_option(WORKERS) failed");
+	if (icarc_reader_set_option(r, ICARC_OPT_WORKERS, workers) != ICARC_OK ||
+	    icarc_reader_set_option(r, ICARC_OPT_NO_KEY, no_key) != ICARC_OK)
+		PROBLEM(res, "set_option failed");
 	for (int i = 0; i < k->n_sk; i++)
 		if (icarc_reader_add_identity(r, k->sk[i]) != ICARC_OK)
 			PROBLEM(res, "add_identity failed");
@@ -554,16 +558,26 @@ static int run_one(const char *name)
 	int ok = res != NULL;
 	diag[0] = '\0';
 	if (ok) {
-		stream_read(exact, n, &k, 0, seed, res);
+		stream_read(exact, n, &k, 0, 0, seed, res);
 		ok = check_stream(&d, res, "stream, no worker");
 	}
 	if (ok) {
-		stream_read(exact, n, &k, 2, seed + 1, res);
+		stream_read(exact, n, &k, 2, 0, seed + 1, res);
 		ok = check_stream(&d, res, "stream, two workers");
 	}
 	if (ok) {
 		random_read(exact, n, &k, &d, seed + 2, res);
 		ok = check_random(&d, res);
+	}
+	if (ok) { /* without the key: structure and checksums only */
+		struct keys none;
+		memset(&none, 0, sizeof none);
+		stream_read(exact, n, &none, 0, 1, seed + 3, res);
+		if (res->problem[0])
+			ok = FAIL("keyless: %s", res->problem);
+		else if (res->status != d.keyless_status)
+			ok = FAIL("keyless: status %s, expected %s (%s)", vu_status_name(res->status),
+			          vu_status_name(d.keyless_status), res->msg);
 	}
 	free(res);
 	free(exact);
