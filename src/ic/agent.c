@@ -172,7 +172,7 @@ static void logf_(const struct ic_agent *a, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "ic agent: ");
+	fprintf(stderr, "ic agent %llu.%03llu: ", (unsigned long long)(now_ms() / 1000 % 1000), (unsigned long long)(now_ms() % 1000));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

@@ -166,14 +166,9 @@ void ic_http_abort(struct ic_http *h, struct ic_http_req *r)
 	release(r);
 }
 
-int ic_http_wait(struct ic_http *h, int timeout_ms)
+/* Move finished transfers to the done list. */
+static void collect(struct ic_http *h)
 {
-	int still, numfds;
-	curl_multi_perform(h->multi, &still);
-	if (h->ndone == 0 && h->running > 0 && timeout_ms > 0) {
-		curl_multi_poll(h->multi, NULL, 0, timeout_ms, &numfds);
-		curl_multi_perform(h->multi, &still);
-	}
 	CURLMsg *m;
 	int left;
 	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
@@ -209,6 +204,20 @@ int ic_http_wait(struct ic_http *h, int timeout_ms)
 			h->done = r;
 		h->done_tail = r;
 		h->ndone++;
+	}
+}
+
+int ic_http_wait(struct ic_http *h, int timeout_ms)
+{
+	int still, numfds;
+	curl_multi_perform(h->multi, &still);
+	collect(h);
+	/* sleep in poll only when nothing finished yet: a transfer that completed within the
+	 * perform above would otherwise wait out the whole timeout */
+	if (h->ndone == 0 && h->running > 0 && timeout_ms > 0) {
+		curl_multi_poll(h->multi, NULL, 0, timeout_ms, &numfds);
+		curl_multi_perform(h->multi, &still);
+		collect(h);
 	}
 	return (int)h->ndone;
 }
