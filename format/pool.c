@@ -1,6 +1,10 @@
 /* pool.c - a fixed set of worker threads running jobs from one queue. Callers keep their own
  * order (a FIFO of jobs) and wait on the job at its head, so output order never depends on
- * which worker finished first. With 0 threads, jobs run inline in Icarc_pool_submit. */
+ * which worker finished first. With 0 threads, jobs run inline in Icarc_pool_submit.
+ *
+ * The owner thread does not sleep while jobs are queued: Icarc_pool_wait runs queued jobs itself
+ * (with a context of its own) until its job is done. On a loaded machine every sleep costs a
+ * scheduler wake-up of a millisecond or more, per chunk; a waiting owner is a spare worker. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -13,6 +17,7 @@ struct pool {
 	pthread_cond_t work, done;
 	struct pool_job *head, *tail;
 	int stop;
+	int owner_waits; /* the owner sleeps on `done`: wake it */
 	unsigned n, cap; /* threads running, contexts allocated */
 	pthread_t *threads;
 	void **ctx;
@@ -50,7 +55,8 @@ static void *worker(void *arg)
 		j->run(j, p->ctx[i]);
 		pthread_mutex_lock(&p->mu);
 		j->done = 1;
-		pthread_cond_broadcast(&p->done);
+		if (p->owner_waits)
+			pthread_cond_signal(&p->done); /* only the owner waits on `done` */
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -65,14 +71,14 @@ struct pool *Icarc_pool_new(unsigned threads, void *(*make_ctx)(void *arg), void
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (threads == 0) {
-		p->inline_ctx = make_ctx(arg);
-		if (p->inline_ctx == NULL) {
-			Icarc_pool_free(p);
-			return NULL;
-		}
-		return p;
+	/* the owner's context: inline jobs with 0 threads, helping in Icarc_pool_wait otherwise */
+	p->inline_ctx = make_ctx(arg);
+	if (p->inline_ctx == NULL) {
+		Icarc_pool_free(p);
+		return NULL;
 	}
+	if (threads == 0)
+		return p;
 	p->threads = calloc(threads, sizeof *p->threads);
 	p->ctx = calloc(threads, sizeof *p->ctx);
 	p->cap = threads;
@@ -124,8 +130,23 @@ void Icarc_pool_wait(struct pool *p, struct pool_job *job)
 	if (p->n == 0)
 		return;
 	pthread_mutex_lock(&p->mu);
-	while (!job->done)
-		pthread_cond_wait(&p->done, &p->mu);
+	while (!job->done) {
+		struct pool_job *j = p->head;
+		if (j == NULL) {
+			p->owner_waits = 1;
+			pthread_cond_wait(&p->done, &p->mu);
+			p->owner_waits = 0;
+			continue;
+		}
+		/* a queued job (later than ours, which a worker runs): do it here rather than sleep */
+		p->head = j->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		pthread_mutex_unlock(&p->mu);
+		j->run(j, p->inline_ctx);
+		pthread_mutex_lock(&p->mu);
+		j->done = 1;
+	}
 	pthread_mutex_unlock(&p->mu);
 }
 
