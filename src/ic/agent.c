@@ -1126,6 +1126,10 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return -1;
 	}
+	if (cfg->identity != NULL && cfg->identity->kind == IC_IDENTITY_P256) {
+		snprintf(err, errlen, "P-256 keys cannot sign requests here; use a secp256k1 or Ed25519 identity");
+		return -1;
+	}
 	struct ic_agent *a = calloc(1, sizeof *a);
 	if (a == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -7,12 +7,14 @@
 
 #include "ic/principal.h"
 
-enum ic_identity_kind { IC_IDENTITY_ANONYMOUS, IC_IDENTITY_ED25519, IC_IDENTITY_SECP256K1 };
+/* P-256 (secp256r1) keys, which icp-cli accepts, are read for their principal only: signing with
+ * them needs ECDSA over P-256, which none of icarc's libraries provides. */
+enum ic_identity_kind { IC_IDENTITY_ANONYMOUS, IC_IDENTITY_ED25519, IC_IDENTITY_SECP256K1, IC_IDENTITY_P256 };
 
 struct ic_identity {
 	enum ic_identity_kind kind;
 	uint8_t sk[64];  /* Ed25519: libsodium secret key (seed || public); secp256k1: 32-byte scalar */
-	uint8_t der[88]; /* DER SubjectPublicKeyInfo */
+	uint8_t der[96]; /* DER SubjectPublicKeyInfo (44, 88 or 91 bytes) */
 	size_t der_len;
 	struct ic_principal principal;
 };
@@ -36,4 +38,7 @@ void ic_identity_wipe(struct ic_identity *id);
 
 extern const uint8_t ic_der_prefix_ed25519[12];
 extern const uint8_t ic_der_prefix_secp256k1[23];
+extern const uint8_t ic_der_prefix_p256[26];
+/* A P-256 identity from its uncompressed public key (04 || X || Y); it cannot sign. */
+void ic_identity_from_p256_public(struct ic_identity *id, const uint8_t pub[65]);
 #endif

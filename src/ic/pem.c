@@ -11,6 +11,8 @@
 static const uint8_t oid_ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 static const uint8_t oid_ec_public_key[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 static const uint8_t oid_secp256k1[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
+static const uint8_t oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+
 
 struct tlv {
 	uint8_t tag;
@@ -58,6 +60,17 @@ static int is(const struct tlv *t, const uint8_t *enc, size_t n)
 	return t->tag == enc[0] && t->len == n - 2 && memcmp(t->p, enc + 2, n - 2) == 0;
 }
 
+enum curve { CURVE_DEFAULT, CURVE_K1, CURVE_P256 };
+
+static enum curve curve_of(const struct tlv *oid)
+{
+	if (is(oid, oid_secp256k1, sizeof oid_secp256k1))
+		return CURVE_K1;
+	if (is(oid, oid_p256, sizeof oid_p256))
+		return CURVE_P256;
+	return CURVE_DEFAULT;
+}
+
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 /* The public key in a BIT STRING (`03 len 00 key`), or NULL. */
@@ -86,11 +99,14 @@ static int check_pub(const struct ic_identity *id, const uint8_t *pub, size_t ke
 	return memcmp(id->der + id->der_len - keylen, pub, keylen) == 0;
 }
 
-/* SEC1 ECPrivateKey: SEQUENCE { 1, OCTET STRING(32), [0] curve?, [1] publicKey? } */
-static int sec1(struct ic_identity *id, const struct tlv *seq, const struct der *outer, char *err, size_t errlen)
+/* SEC1 ECPrivateKey: SEQUENCE { 1, OCTET STRING(32), [0] curve?, [1] publicKey? }. The curve comes
+ * from [0], or from the PKCS#8 algorithm / an EC PARAMETERS block (hint); secp256k1 by default. */
+static int sec1(struct ic_identity *id, const struct tlv *seq, const struct der *outer, enum curve hint, char *err,
+                size_t errlen)
 {
 	struct der d = inside(seq, outer);
 	struct tlv v, k, t;
+	enum curve curve = hint;
 	if (next(&d, &v) != 0 || v.tag != 0x02 || v.len != 1 || v.p[0] != 1)
 		return BAD("EC PRIVATE KEY: expected version 1 at byte %zu", d.base);
 	if (next(&d, &k) != 0 || k.tag != 0x04 || k.len != 32)
@@ -102,16 +118,26 @@ static int sec1(struct ic_identity *id, const struct tlv *seq, const struct der 
 		if (t.tag == 0xa0) {
 			struct der c = inside(&t, &d);
 			struct tlv oid;
-			if (next(&c, &oid) != 0 || !is(&oid, oid_secp256k1, sizeof oid_secp256k1))
-				return BAD("EC PRIVATE KEY: the curve at byte %zu is not secp256k1 (only secp256k1 keys "
-				           "sign IC requests here)", t.off);
+			enum curve named = next(&c, &oid) == 0 ? curve_of(&oid) : CURVE_DEFAULT;
+			if (named == CURVE_DEFAULT || (hint != CURVE_DEFAULT && named != hint))
+				return BAD("EC PRIVATE KEY: the curve at byte %zu is not supported (secp256k1; P-256 for the "
+				           "principal only)", t.off);
+			curve = named;
 		} else if (t.tag == 0xa1) {
 			pub = pubkey_field(&t, &d, 65);
-			if (pub == NULL)
+			if (pub == NULL || pub[0] != 0x04)
 				return BAD("EC PRIVATE KEY: malformed public key at byte %zu", t.off);
 		} else {
 			return BAD("EC PRIVATE KEY: unexpected field 0x%02x at byte %zu", t.tag, t.off);
 		}
+	}
+	if (curve == CURVE_P256) {
+		/* no P-256 arithmetic here: the principal comes from the public key in the file */
+		if (pub == NULL)
+			return BAD("EC PRIVATE KEY: a P-256 key without its public key; re-export it with OpenSSL "
+			           "(`openssl ec -in KEY -out KEY2`)");
+		ic_identity_from_p256_public(id, pub);
+		return 0;
 	}
 	if (ic_identity_from_secp256k1(id, k.p) != 0)
 		return BAD("EC PRIVATE KEY: the private key is not a valid secp256k1 scalar");
@@ -160,13 +186,15 @@ static int pkcs8(struct ic_identity *id, const struct tlv *seq, const struct der
 		return 0;
 	}
 	if (is(&oid, oid_ec_public_key, sizeof oid_ec_public_key)) {
-		if (next(&a, &param) != 0 || !is(&param, oid_secp256k1, sizeof oid_secp256k1))
-			return BAD("PRIVATE KEY: the EC curve at byte %zu is not secp256k1", alg.off);
+		enum curve curve = next(&a, &param) == 0 ? curve_of(&param) : CURVE_DEFAULT;
+		if (curve == CURVE_DEFAULT)
+			return BAD("PRIVATE KEY: the EC curve at byte %zu is not supported (secp256k1; P-256 for the principal "
+			           "only)", alg.off);
 		struct der k = inside(&key, &d);
 		struct tlv s;
 		if (next(&k, &s) != 0 || s.tag != 0x30 || k.pos != k.len)
 			return BAD("PRIVATE KEY: malformed EC private key at byte %zu", key.off);
-		return sec1(id, &s, &k, err, errlen);
+		return sec1(id, &s, &k, curve, err, errlen);
 	}
 	return BAD("PRIVATE KEY: unsupported key algorithm at byte %zu (Ed25519 and secp256k1 are supported)", oid.off);
 }
@@ -187,6 +215,7 @@ static const char encrypted_help[] =
 int ic_identity_from_pem(struct ic_identity *id, const char *pem, size_t len, char *err, size_t errlen)
 {
 	const char *end = pem + len, *p = pem;
+	enum curve hint = CURVE_DEFAULT;
 	if (find(pem, end, "ENCRYPTED") != NULL)
 		return BAD("%s", encrypted_help);
 	for (;;) {
@@ -219,8 +248,8 @@ int ic_identity_from_pem(struct ic_identity *id, const char *pem, size_t len, ch
 		struct der d = {der, dlen, 0, 0};
 		struct tlv top;
 		if (ll == 13 && memcmp(label, "EC PARAMETERS", 13) == 0) {
-			rc = next(&d, &top) == 0 && d.pos == d.len && is(&top, oid_secp256k1, sizeof oid_secp256k1) ? 1 :
-			     BAD("EC PARAMETERS: the curve is not secp256k1");
+			hint = next(&d, &top) == 0 && d.pos == d.len ? curve_of(&top) : CURVE_DEFAULT;
+			rc = hint != CURVE_DEFAULT ? 1 : BAD("EC PARAMETERS: the curve is not supported (secp256k1; P-256)");
 		} else if ((ll == 14 && memcmp(label, "EC PRIVATE KEY", 14) == 0) ||
 		           (ll == 11 && memcmp(label, "PRIVATE KEY", 11) == 0)) {
 			if (next(&d, &top) != 0 || top.tag != 0x30) {
@@ -228,7 +257,7 @@ int ic_identity_from_pem(struct ic_identity *id, const char *pem, size_t len, ch
 			} else if (d.pos != d.len) {
 				rc = BAD("%.*s: %zu bytes after the key", (int)ll, label, d.len - d.pos);
 			} else {
-				rc = ll == 11 ? pkcs8(id, &top, &d, err, errlen) : sec1(id, &top, &d, err, errlen);
+				rc = ll == 11 ? pkcs8(id, &top, &d, err, errlen) : sec1(id, &top, &d, hint, err, errlen);
 			}
 		} else {
 			rc = BAD("unsupported PEM block \"%.*s\"", (int)ll, label);

@@ -189,7 +189,8 @@ int ic_envelope_build(const struct ic_request *r, const struct ic_identity *id, 
 		memcpy(msg, IC_SEP_REQUEST, IC_SEP_REQUEST_LEN);
 		memcpy(msg + IC_SEP_REQUEST_LEN, rid, 32);
 		if (ic_identity_sign(id, msg, sizeof msg, sig) != 0) {
-			snprintf(err, errlen, "request: signing failed");
+			snprintf(err, errlen, id->kind == IC_IDENTITY_P256 ?
+			         "request: P-256 keys cannot sign here; use a secp256k1 or Ed25519 identity" : "request: signing failed");
 			return -1;
 		}
 		ic_cbor_put_text(out, "sender_pubkey");

@@ -12,13 +12,11 @@ while read -r file want; do
 	got=$("$icarc" identity principal --identity "$pem/$file") || { echo "FAIL: $file: exit $?"; fail=1; continue; }
 	if [ "$got" = "$want" ]; then echo "ok: $file $got"; else echo "FAIL: $file: got $got, want $want"; fail=1; fi
 done < "$pem/expected.txt"
-[ "$n" -ge 7 ] || { echo "FAIL: only $n files"; fail=1; }
+[ "$n" -ge 8 ] || { echo "FAIL: only $n files"; fail=1; }
 got=$("$icarc" identity principal --anonymous)
 [ "$got" = "2vxsx-fae" ] && echo "ok: anonymous" || { echo "FAIL: anonymous: $got"; fail=1; }
 msg=$("$icarc" identity principal --identity "$pem/encrypted_pkcs8.pem" 2>&1 >/dev/null); rc=$?
 case "$rc:$msg" in 5:*encrypted*export*) echo "ok: encrypted refused: $msg" ;; *) echo "FAIL: encrypted: $rc $msg"; fail=1 ;; esac
-"$icarc" identity principal --identity "$pem/p256.pem" >/dev/null 2>&1; rc=$?
-[ $rc -eq 5 ] && echo "ok: P-256 refused" || { echo "FAIL: P-256: exit $rc"; fail=1; }
 "$icarc" identity principal --identity /nonexistent.pem >/dev/null 2>&1; rc=$?
 [ $rc -eq 3 ] && echo "ok: missing file: exit 3" || { echo "FAIL: missing file: exit $rc"; fail=1; }
 "$icarc" identity principal >/dev/null 2>&1; rc=$?

@@ -384,15 +384,24 @@ static void test_pem(void)
 		count++;
 	}
 	fclose(f);
-	TAP_OK(count >= 7, "pem: %d files checked", count);
+	TAP_OK(count >= 8, "pem: %d files checked", count);
 
 	snprintf(path, sizeof path, "%s/tests/ic/pem/encrypted_pkcs8.pem", srcdir ? srcdir : ".");
 	struct ic_identity id;
 	TAP_OK(ic_identity_from_file(&id, path, err, sizeof err) != 0 && strstr(err, "encrypted") && strstr(err, "export"),
 	       "pem: encrypted key refused with advice (%s)", err);
 	snprintf(path, sizeof path, "%s/tests/ic/pem/p256.pem", srcdir ? srcdir : ".");
-	TAP_OK(ic_identity_from_file(&id, path, err, sizeof err) != 0 && strstr(err, "secp256k1"),
-	       "pem: P-256 key refused clearly (%s)", err);
+	uint8_t sig[64];
+	TAP_OK(ic_identity_from_file(&id, path, err, sizeof err) == 0 && id.kind == IC_IDENTITY_P256 && id.der_len == 91 &&
+	       ic_identity_sign(&id, (const uint8_t *)"m", 1, sig) != 0, "pem: P-256 key read for its principal, cannot sign");
+	struct ic_request rq = {0};
+	struct ic_buf eb;
+	uint8_t rid[32];
+	rq.type = IC_REQ_READ_STATE, rq.sender = id.principal;
+	ic_buf_init(&eb);
+	TAP_OK(ic_envelope_build(&rq, &id, &eb, rid, err, sizeof err) != 0 && strstr(err, "P-256"),
+	       "pem: signing with P-256 refused clearly (%s)", err);
+	ic_buf_free(&eb);
 	static const char *bad[] = {
 		"", "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEICzs0W8MwJXM4R6cYHIy2sOHWgnxaTyMAw3NRhlB7xG\n-----END PRIVATE KEY-----\n",
 		"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEICzs0W8MwJXM4R6cYHIy2sOHWgnxaTyMAw3NRhlB7xGg\n",
