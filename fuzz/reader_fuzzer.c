@@ -3,15 +3,20 @@
  * The reader holds the identity and the passphrase of spec/vectors/keys, so the encrypted paths
  * run on the vectors and on what the fuzzer derives from them.
  * Input: the archive, then 4 bytes of knobs (read from the end): bit 0 ICARC_OPT_KEEP_GOING,
- * bit 1 ICARC_OPT_NO_KEY, the rest seeds the window sizes.
+ * bit 1 ICARC_OPT_NO_KEY, bit 2 recompute the record checksums and the footer first (so that
+ * mutations reach the parsers behind them), the rest seeds the window sizes.
  * Properties: no crash, leak or sanitizer report; the event sequence is well formed (ENTRY and
  * ENTRY_END alternate, plaintext comes only inside an entry, icarc_reader_entry_size counts it,
  * ARCHIVE_END only once all input is consumed); errors are sticky and carry a message. */
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
 #include "fuzz/fuzz.h"
 #include "icarc.h"
+#include "wire.h"
 
 #define IDENTITY "ICARC-SECRET-KEY-1Y26ZD63DTJEZQ3E47MWVH3USO6JFVG3LYZ7XVCLSSSLOGWYAULDSBG2XQE" /* alice */
 #define PASSPHRASE "correct horse battery staple"
@@ -24,6 +29,52 @@ static uint32_t next(uint32_t *s)
 	*s ^= *s >> 17;
 	*s ^= *s << 5;
 	return *s;
+}
+
+/* Recompute every record checksum, then the footer (place of the index, record count, digest,
+ * id, checksum; not its magic), so that mutations get past the checksums into the parsers. AEAD
+ * tags stay as they are: encrypted bodies still have to authenticate. */
+static void fix_checksums(uint8_t *a, size_t n)
+{
+	if (n < WIRE_MAGIC_LEN + WIRE_RECORD_HDR + WIRE_FOOTER_LEN || memcmp(a, WIRE_MAGIC, WIRE_MAGIC_LEN) != 0)
+		return;
+	size_t pos = WIRE_MAGIC_LEN, index_at = 0, index_size = 0;
+	uint64_t seed = 0, count = 0;
+	uint8_t id[WIRE_ID_LEN] = {0};
+	XXH3_state_t digest, st;
+	XXH3_64bits_reset(&digest);
+	while (pos + WIRE_RECORD_HDR <= n) {
+		size_t len = wire_get32(a + pos + 4);
+		if (len > n - pos - WIRE_RECORD_HDR)
+			return;
+		int header = pos == WIRE_MAGIC_LEN;
+		if (header && len >= 4 + WIRE_ID_LEN) {
+			memcpy(id, a + pos + WIRE_RECORD_HDR + 4, WIRE_ID_LEN);
+			seed = wire_get64(id);
+		}
+		XXH3_64bits_reset_withSeed(&st, header ? 0 : seed);
+		XXH3_64bits_update(&st, a + pos, 8);
+		XXH3_64bits_update(&st, a + pos + WIRE_RECORD_HDR, len);
+		wire_put64(a + pos + 8, XXH3_64bits_digest(&st));
+		XXH3_64bits_update(&digest, a + pos + 8, 8);
+		count++;
+		if (a[pos] == WIRE_INDEX) {
+			index_at = pos;
+			index_size = WIRE_RECORD_HDR + len;
+			pos += index_size;
+			break;
+		}
+		pos += WIRE_RECORD_HDR + len;
+	}
+	if (index_size == 0 || n - pos < WIRE_FOOTER_LEN)
+		return;
+	uint8_t *f = a + pos;
+	wire_put64(f, index_at);
+	wire_put64(f + 8, index_size);
+	wire_put64(f + 16, count);
+	wire_put64(f + 24, XXH3_64bits_digest(&digest));
+	memcpy(f + 32, id, WIRE_ID_LEN);
+	wire_put64(f + 48, XXH3_64bits(f, 48));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,6 +90,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_producer fp = {data, size};
 	uint32_t knobs = fuzz_u32(&fp, 0, 0x7fffffff), seed = knobs | 1;
 	size_t n = fp.size;
+	uint8_t *fixed = NULL;
+	if (knobs & 4) { /* mutations past the checksums */
+		fixed = malloc(n ? n : 1);
+		FUZZ_ASSERT(fixed != NULL);
+		memcpy(fixed, data, n);
+		fix_checksums(fixed, n);
+		data = fixed;
+	}
 
 	struct icarc_reader *r = icarc_reader_new();
 	FUZZ_ASSERT(r != NULL);
@@ -115,5 +174,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	icarc_reader_free(r);
+	free(fixed);
 	return 0;
 }
