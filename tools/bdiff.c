@@ -88,10 +88,10 @@ static int read_both(struct bd_side *a, struct bd_side *b, uint64_t off, size_t 
 }
 
 static int compare_range(struct acc *c, struct bd_side *a, struct bd_side *b, uint64_t start, uint64_t end,
-                         unsigned char *x, unsigned char *y, char *err, size_t errlen)
+                         unsigned char *x, unsigned char *y, size_t blk, char *err, size_t errlen)
 {
 	for (uint64_t off = start; off < end;) {
-		size_t n = end - off < BLOCK ? (size_t)(end - off) : BLOCK;
+		size_t n = end - off < blk ? (size_t)(end - off) : blk;
 		if (read_both(a, b, off, n, x, y, err, errlen) != 0)
 			return -1;
 		compare(c, x, y, n, off);
@@ -108,7 +108,8 @@ int bd_diff(struct bd_side *a, struct bd_side *b, bd_range_fn *emit, void *ctx, 
 	uint64_t common = a->src->size < b->src->size ? a->src->size : b->src->size;
 	uint64_t longest = a->src->size < b->src->size ? b->src->size : a->src->size;
 	st->pages = (longest + BD_PAGE - 1) / BD_PAGE;
-	unsigned char *x = malloc(BLOCK), *y = malloc(BLOCK);
+	size_t blk = common < BLOCK ? (size_t)common + 1 : BLOCK; /* small inputs, small buffers */
+	unsigned char *x = malloc(blk), *y = malloc(blk);
 	int rc = -1;
 	if (x == NULL || y == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -146,13 +147,13 @@ int bd_diff(struct bd_side *a, struct bd_side *b, bd_range_fn *emit, void *ctx, 
 			if (end > common)
 				end = common;
 			st->chunks_read++;
-			if (compare_range(&c, a, b, oa, end, x, y, err, errlen) != 0)
+			if (compare_range(&c, a, b, oa, end, x, y, blk, err, errlen) != 0)
 				goto out;
 		}
 	} else {
 		st->chunks = (common + BLOCK - 1) / BLOCK;
 		st->chunks_read = st->chunks;
-		if (compare_range(&c, a, b, 0, common, x, y, err, errlen) != 0)
+		if (compare_range(&c, a, b, 0, common, x, y, blk, err, errlen) != 0)
 			goto out;
 	}
 	if (longest > common)
