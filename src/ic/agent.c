@@ -41,6 +41,9 @@ struct op {
 	uint8_t rid[32];
 	unsigned attempt, polls;
 	int clock_resynced, keys_refetched;
+	int maybe_delivered; /* a call attempt got no clear answer: it may have reached the IC */
+	int checking;        /* polling the old request id before signing the call again */
+	uint64_t expiry_ns;  /* ingress_expiry of the call's current request id */
 	struct ic_http_req http;
 	struct ic_result *res;
 };
@@ -262,8 +265,10 @@ static int sign_envelope(struct ic_agent *a, struct op *op)
 	op->env.len = 0;
 	if (ic_envelope_build(&rq, who, &op->env, rid, err, sizeof err) != 0)
 		return -1;
-	if (op->phase == PH_SUBMIT)
+	if (op->phase == PH_SUBMIT) {
 		memcpy(op->rid, rid, 32);
+		op->expiry_ns = rq.ingress_expiry;
+	}
 	op->signed_ms = now_ms();
 	op->must_resign = 0;
 	return 0;
@@ -290,6 +295,14 @@ static void send_op(struct ic_agent *a, struct op *op)
 	}
 	int resign = op->env.len == 0 || op->must_resign || op->phase == PH_POLL ||
 	             now - op->signed_ms > a->cfg.resign_after_ms;
+	if (resign && op->kind == IC_OP_CALL && op->phase == PH_SUBMIT && op->env.len != 0 && op->maybe_delivered) {
+		/* A new signature is a new request id: if the old one reached the IC, both could execute
+		 * (twice the snapshot). Poll the old id instead, until it is known or provably expired. */
+		op->checking = 1;
+		op->phase = PH_POLL;
+		a->st.rechecks++;
+		logf_(a, "op %llu: checking the status of the earlier request before signing again", (unsigned long long)op->id);
+	}
 	if (resign) {
 		if (op->env.len != 0 && op->phase == PH_SUBMIT)
 			a->st.resigns++;
@@ -479,6 +492,19 @@ static void on_status_cert(struct ic_agent *a, struct op *op, const struct ic_cb
 		finish(a, op, IC_E_PROTOCOL, "the request is done but its reply is no longer available");
 		return;
 	default:
+		if (s.state == IC_STATUS_UNKNOWN && op->checking && r->cert_time_ns > op->expiry_ns) {
+			/* the IC's time is past the old request's expiry and it never arrived: it can no longer
+			 * execute, so signing the call again is safe */
+			drop_cert(r);
+			op->checking = 0;
+			op->maybe_delivered = 0;
+			op->must_resign = 1;
+			op->phase = PH_SUBMIT;
+			schedule(op, 0);
+			return;
+		}
+		if (s.state != IC_STATUS_UNKNOWN)
+			op->checking = 0; /* it arrived: follow it to its reply */
 		drop_cert(r);
 		op->phase = PH_POLL;
 		schedule_poll(a, op);
@@ -835,11 +861,15 @@ static void on_response(struct ic_agent *a, struct op *op)
 	a->st.bytes_in += r->body_len;
 	a->st.connections += (uint64_t)(h->new_connections > 0 ? h->new_connections : 0);
 	if (h->failed) {
+		if (op->kind == IC_OP_CALL && op->phase == PH_SUBMIT)
+			op->maybe_delivered = 1; /* sent, but no answer: it may have arrived */
 		retry(a, op, -1, h->error);
 		return;
 	}
 	long s = h->status;
 	logf_(a, "op %llu: HTTP %ld (%zu bytes)", (unsigned long long)op->id, s, r->body_len);
+	if (op->kind == IC_OP_CALL && op->phase == PH_SUBMIT && (s == 500 || s == 502 || s == 504))
+		op->maybe_delivered = 1; /* a gateway error says nothing about whether the call went through */
 	char text[400];
 	if (s == 200) {
 		op->attempt = 0;

@@ -142,6 +142,7 @@ uint64_t ic_agent_now_ns(const struct ic_agent *a);
 struct ic_agent_stats {
 	uint64_t http_requests, retries, resigns, clock_resyncs, fallbacks, polls, bytes_in;
 	uint64_t connections; /* TCP/TLS connections opened (the rest were reused) */
+	uint64_t rechecks;    /* calls whose earlier request id was polled before signing them again */
 };
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s);
 #endif

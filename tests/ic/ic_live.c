@@ -40,7 +40,7 @@ static int admin_faults(const char *json)
 	return rc == CURLE_OK && status == 200 ? 0 : -1;
 }
 
-static unsigned resign_ms = 120000;
+static unsigned resign_ms = 120000, expiry_ms = 240000;
 
 static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t skew)
 {
@@ -55,6 +55,7 @@ static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t ske
 	cfg.backoff_initial_ms = 50;
 	cfg.backoff_max_ms = 1000;
 	cfg.resign_after_ms = resign_ms;
+	cfg.expiry_ms = expiry_ms;
 	cfg.verbose = getenv("IC_LIVE_VERBOSE") != NULL;
 	struct ic_agent *a = NULL;
 	char err[300];
@@ -402,6 +403,60 @@ static void test_faults(void)
 	ic_agent_free(a);
 }
 
+static size_t count_snapshots(struct ic_agent *a, struct ic_snapshot *s, size_t max)
+{
+	struct ic_buf b;
+	size_t n = 0;
+	char err[200];
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, &canister);
+	struct ic_result *r = mgmt_call(a, "list_canister_snapshots", &b);
+	if (r == NULL || r->status != IC_OK || ic_mgmt_decode_snapshot_list(r->reply, r->reply_len, s, max, &n, err, sizeof err) != 0)
+		n = (size_t)-1;
+	ic_result_free(r);
+	ic_buf_free(&b);
+	return n;
+}
+
+/* Every answer to a call is cut in half after the call executed: the agent must not sign the call
+ * again (a new request id, a second execution) but poll the first request id, so exactly one
+ * snapshot is taken. */
+static void test_no_double_execution(void)
+{
+	struct ic_agent *a = agent(&ident, 4, 0);
+	struct ic_snapshot before[10], after[10];
+	size_t n0 = a ? count_snapshots(a, before, 10) : (size_t)-1;
+	if (!TAP_OK(n0 != (size_t)-1 && admin_faults("{\"cut_rate\":1,\"only\":\"call\"}") == 0,
+	            "cut answers to calls: set (%zu snapshots before)", n0)) {
+		ic_agent_free(a);
+		return;
+	}
+	resign_ms = 1;
+	expiry_ms = 15000;
+	struct ic_agent *b = agent(&ident, 4, 0);
+	resign_ms = 120000;
+	expiry_ms = 240000;
+	struct ic_snapshot s;
+	int ok = b != NULL && take_snapshot(b, &s, "cut answers to calls") == 0;
+	struct ic_agent_stats st;
+	if (b != NULL)
+		ic_agent_stats(b, &st);
+	admin_faults("{}");
+	size_t n1 = count_snapshots(a, after, 10);
+	TAP_OK(ok && n1 == n0 + 1 && st.rechecks >= 1,
+	       "cut answers to calls: exactly one snapshot taken (%zu -> %zu; %llu retries, %llu status checks)",
+	       n0, n1, b ? (unsigned long long)st.retries : 0ULL, b ? (unsigned long long)st.rechecks : 0ULL);
+	for (size_t i = 0; n1 != (size_t)-1 && i < n1; i++) {
+		int old = 0;
+		for (size_t k = 0; k < n0; k++)
+			old |= before[k].id_len == after[i].id_len && memcmp(before[k].id, after[i].id, after[i].id_len) == 0;
+		if (!old)
+			delete_snapshot(a, &after[i]);
+	}
+	ic_agent_free(b);
+	ic_agent_free(a);
+}
+
 static void test_clock(void)
 {
 	struct ic_agent *a = agent(&ident, 4, -600LL * 1000000000LL); /* our clock 10 minutes slow */
@@ -492,6 +547,7 @@ int main(int argc, char **argv)
 	test_v2_polling();
 	test_anonymous();
 	test_no_v4();
+	test_no_double_execution();
 	test_clock();
 	test_evil();
 	test_faults();
