@@ -8,6 +8,7 @@
 
 #include "ic/certificate.h"
 #include "ic/hashtree.h"
+#include "ic/network.h"
 #include "tap.h"
 
 static size_t unhex(uint8_t *out, size_t cap, const char *hex)
@@ -188,8 +189,37 @@ static void test_mainnet(void)
 	}
 }
 
+static void test_network_args(void)
+{
+	char url[400], err[200];
+	int mainnet = 0, fetch = 0;
+	uint8_t key[96];
+	TAP_OK(ic_network_url("ic", url, sizeof url, &mainnet, err, sizeof err) == 0 && strcmp(url, "https://icp-api.io") == 0 && mainnet,
+	       "network: ic is https://icp-api.io");
+	TAP_OK(ic_network_url("http://127.0.0.1:4943/", url, sizeof url, &mainnet, err, sizeof err) == 0 &&
+	       strcmp(url, "http://127.0.0.1:4943") == 0 && !mainnet, "network: a URL, trailing slash dropped");
+	TAP_OK(ic_network_url("local", url, sizeof url, &mainnet, err, sizeof err) != 0, "network: unknown name refused (%s)", err);
+	TAP_OK(ic_root_key_parse("mainnet", key, &fetch, err, sizeof err) == 0 && !fetch && memcmp(key, ic_mainnet_root_key, 96) == 0,
+	       "root key: mainnet");
+	TAP_OK(ic_root_key_parse("fetch", key, &fetch, err, sizeof err) == 0 && fetch, "root key: fetch");
+	char hex[2 * 133 + 1];
+	uint8_t der[133];
+	memcpy(der, ic_bls_der_prefix, 37);
+	memcpy(der + 37, ic_mainnet_root_key, 96);
+	ic_hex(hex, der, 133);
+	memset(key, 0, 96);
+	TAP_OK(ic_root_key_parse(hex, key, &fetch, err, sizeof err) == 0 && memcmp(key, ic_mainnet_root_key, 96) == 0,
+	       "root key: DER hex");
+	ic_hex(hex, ic_mainnet_root_key, 96);
+	memset(key, 0, 96);
+	TAP_OK(ic_root_key_parse(hex, key, &fetch, err, sizeof err) == 0 && memcmp(key, ic_mainnet_root_key, 96) == 0,
+	       "root key: raw hex");
+	TAP_OK(ic_root_key_parse("abcd", key, &fetch, err, sizeof err) != 0, "root key: bad hex refused (%s)", err);
+}
+
 int main(void)
 {
+	test_network_args();
 	test_spec_tree();
 	test_mainnet();
 	return tap_done();
