@@ -174,13 +174,27 @@ int aout_push(struct aout *o, const void *p, size_t n, int last)
 
 int aout_entry(struct aout *o, const char *name, const void *p, size_t n)
 {
+	if (o->resumed) { /* the cut archive may hold it already, or have begun it */
+		size_t have = icarc_writer_entry_count(o->w);
+		for (size_t i = 0; i < have; i++) {
+			const char *nm;
+			uint64_t committed;
+			int complete;
+			if (icarc_writer_entry_state(o->w, i, &nm, &committed, &complete) != ICARC_OK || strcmp(nm, name) != 0)
+				continue;
+			if (complete)
+				return EXIT_OK;
+			return committed <= n ? aout_push(o, (const uint8_t *)p + committed, n - committed, 1)
+			                      : cli_fail(EXIT_USAGE, "cannot resume: entry %s holds more than %zu bytes", name, n);
+		}
+	}
 	int rc = aout_begin(o, name);
 	return rc == EXIT_OK ? aout_push(o, p, n, 1) : rc;
 }
 
 int aout_finish(struct aout *o)
 {
-	int rc = pump(o, NULL, 0, ICARC_FINISH);
+	int rc = o->w ? pump(o, NULL, 0, ICARC_FINISH) : cli_fail(EXIT_INTERNAL, "no writer");
 	if (rc != EXIT_OK || o->to_stdout)
 		return rc;
 	if (fsync(o->fd) != 0)
@@ -196,6 +210,138 @@ int aout_finish(struct aout *o)
 	return EXIT_OK;
 }
 
+/* Read the cut ARCHIVE.part through a reader (every chunk authenticated), then continue it with a
+ * writer that takes the reader's state; the file is cut back to the last complete record. */
+int aout_resume(struct aout *o, const struct aout_opts *op, const struct cli_keys *keys, int *complete)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+	o->opts = op;
+	*complete = 0;
+	if (op->output == NULL || strcmp(op->output, "-") == 0)
+		return cli_fail(EXIT_USAGE, "--resume needs -o ARCHIVE (it continues ARCHIVE.part)");
+	o->path = op->output;
+	size_t pn = strlen(op->output) + 6;
+	o->part = malloc(pn);
+	o->buf = malloc(OUT_BUF);
+	uint8_t *ib = malloc(1U << 20);
+	struct icarc_reader *r = icarc_reader_new();
+	int rc = EXIT_OK;
+	if (o->part == NULL || o->buf == NULL || ib == NULL || r == NULL)
+		rc = cli_fail(EXIT_IO, "out of memory");
+	if (rc == EXIT_OK) {
+		snprintf(o->part, pn, "%s.part", op->output);
+		o->fd = open(o->part, O_RDWR | O_CLOEXEC);
+		if (o->fd < 0)
+			rc = cli_fail(errno == ENOENT ? EXIT_USAGE : EXIT_IO, "cannot resume: '%s': %s", o->part, strerror(errno));
+		o->keep_part = 1; /* the user's: never removed by a resume */
+	}
+	if (rc == EXIT_OK) {
+		struct cli_keys k = *keys;
+		k.ask_passphrase = 0;
+		if (k.n_identities == 0 && k.passphrase_file == NULL && cli_archive_is_encrypted(o->fd) == 1)
+			rc = cli_fail(EXIT_KEY, "%s is encrypted: give -i IDENTITY (for a recipient) or --passphrase-file FILE to "
+			                        "resume it",
+			              o->part);
+		else if (lseek(o->fd, 0, SEEK_SET) != 0)
+			rc = cli_fail(EXIT_IO, "%s: %s", o->part, strerror(errno));
+		else
+			rc = cli_keys_apply_reader(&k, r);
+	}
+	int st = ICARC_NEED_INPUT;
+	while (rc == EXIT_OK) {
+		ssize_t n = read(o->fd, ib, 1U << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = cli_fail(EXIT_IO, "reading %s: %s", o->part, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		struct icarc_in in = {ib, (size_t)n, 0};
+		do {
+			struct icarc_out out = {o->buf, OUT_BUF, 0}; /* plaintext: checked and dropped */
+			st = icarc_reader_pull(r, &in, &out);
+		} while (st > 0 && st != ICARC_NEED_INPUT && st != ICARC_ARCHIVE_END);
+		if (st < 0 || st == ICARC_ARCHIVE_END)
+			break;
+	}
+	if (rc == EXIT_OK && st >= 0 && st != ICARC_ARCHIVE_END)
+		st = icarc_reader_finish(r);
+	if (rc == EXIT_OK && st == ICARC_ARCHIVE_END) {
+		*complete = 1; /* cut between its last byte and the rename */
+		rc = cli_fail(EXIT_USAGE, "%s is a complete archive (cut before its rename): check it with icarc verify, "
+		                          "then rename it to %s",
+		              o->part, o->path);
+	} else if (rc == EXIT_OK && st != ICARC_E_TRUNCATED) {
+		rc = cli_fail(cli_exit_for(st), "cannot resume %s: %s", o->part, icarc_reader_error(r));
+	} else if (rc == EXIT_OK) {
+		uint64_t off = 0;
+		o->w = icarc_writer_new();
+		if (o->w == NULL)
+			rc = cli_fail(EXIT_IO, "out of memory");
+		else if ((op->level > 0 && icarc_writer_set_option(o->w, ICARC_OPT_LEVEL, op->level) != ICARC_OK) ||
+		         (op->workers >= 0 && icarc_writer_set_option(o->w, ICARC_OPT_WORKERS, op->workers) != ICARC_OK))
+			rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(o->w));
+		else if ((st = icarc_writer_resume(o->w, r, &off)) < 0)
+			rc = cli_fail(cli_exit_for(st), "cannot resume %s: %s", o->part, icarc_writer_error(o->w));
+		else if (ftruncate(o->fd, (off_t)off) != 0 || lseek(o->fd, (off_t)off, SEEK_SET) != (off_t)off)
+			rc = cli_fail(EXIT_IO, "cannot cut '%s' at %llu: %s", o->part, (unsigned long long)off, strerror(errno));
+		else {
+			size_t n = icarc_writer_entry_count(o->w);
+			int done = 1;
+			if (n > 0 && icarc_writer_entry_state(o->w, n - 1, NULL, NULL, &done) == ICARC_OK)
+				o->entry_open = !done;
+		}
+	}
+	o->resumed = rc == EXIT_OK;
+	icarc_reader_free(r);
+	free(ib);
+	return rc;
+}
+
+const char *aout_resumed_meta(const struct aout *o, const char *key, char *buf, size_t len)
+{
+	const void *v;
+	size_t n;
+	if (o->w == NULL || icarc_writer_meta_get(o->w, key, &v, &n) != ICARC_OK)
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)n, (const char *)v);
+	return buf;
+}
+
+int aout_resume_entries(struct aout *o, size_t first, struct enc_entry *e, size_t n, uint64_t *done_bytes)
+{
+	size_t have = o->resumed ? icarc_writer_entry_count(o->w) : 0;
+	*done_bytes = 0;
+	have = have > first ? have - first : 0;
+	if (have > n)
+		return cli_fail(EXIT_USAGE, "cannot resume: %s holds %zu entries, this pull has %zu", o->part, have + first,
+		                n + first);
+	for (size_t i = 0; i < have; i++) {
+		const char *name;
+		uint64_t committed;
+		int complete;
+		if (icarc_writer_entry_state(o->w, first + i, &name, &committed, &complete) != ICARC_OK)
+			return cli_fail(EXIT_INTERNAL, "entry state %zu", first + i);
+		if (strcmp(name, e[i].name) != 0)
+			return cli_fail(EXIT_USAGE, "cannot resume: entry %zu of %s is %s, this pull's is %s", i, o->part, name,
+			                e[i].name);
+		if (e[i].size != ENC_WHOLE && committed > e[i].size)
+			return cli_fail(EXIT_USAGE, "cannot resume: entry %s of %s holds %llu bytes, more than %llu", name, o->part,
+			                (unsigned long long)committed, (unsigned long long)e[i].size);
+		if (complete && e[i].size != ENC_WHOLE && committed != e[i].size)
+			return cli_fail(EXIT_USAGE, "cannot resume: entry %s of %s holds %llu bytes, this pull's %llu", name,
+			                o->part, (unsigned long long)committed, (unsigned long long)e[i].size);
+		e[i].skip = complete;
+		e[i].start = committed;
+		e[i].begun = !complete;
+		*done_bytes += committed;
+	}
+	return EXIT_OK;
+}
+
 uint64_t aout_archive_bytes(const struct aout *o)
 {
 	return o->w ? icarc_writer_offset(o->w) : 0;
@@ -206,7 +352,8 @@ void aout_close(struct aout *o)
 	if (o->part) {
 		if (o->fd >= 0)
 			close(o->fd);
-		unlink(o->part); /* never leave a partial archive behind */
+		if (!o->keep_part)
+			unlink(o->part); /* never leave a partial archive behind, unless to resume it */
 		free(o->part);
 	}
 	o->part = NULL;

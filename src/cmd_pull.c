@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pull.h"
@@ -38,8 +39,13 @@ static void usage(FILE *f)
 	        "  --passphrase-file F encrypt with the passphrase in F (asked on the terminal without -r)\n"
 	        "  --no-encrypt        integrity only\n"
 	        "  --level N           zstd level 1..19 (default 3)\n"
-	        "  --concurrency N     requests in flight (default 8); the reorder window holds 2N slices\n"
-	        "  --resume            continue a cut ARCHIVE.part (not supported yet)\n"
+	        "  --concurrency N     requests in flight (default: 12, fewer when 28 MiB of replies would\n"
+	        "                      not hold N+1 slices); the reorder window holds 1.5N slices\n"
+	        "  --resume            continue a cut ARCHIVE.part (kept after a network failure, or left by a\n"
+	        "                      crash) without reading its complete chunks again; refused when the\n"
+	        "                      canister, snapshot id, size or consistency token differ\n"
+	        "  -i IDENTITY         with --resume: an identity that opens the cut archive (needed when it is\n"
+	        "                      encrypted to recipients only; a passphrase comes from --passphrase-file)\n"
 	        "  --progress          progress line on stderr even when it is not a terminal\n"
 	        "  --no-progress       no progress line\n"
 	        "  --json              a summary as JSON at the end (on stderr when the archive goes to stdout)\n"
@@ -82,8 +88,23 @@ static void json_summary(FILE *f, const struct pull_ctx *p, const char *source, 
 }
 
 #ifdef HAVE_LIBCURL
-static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, const char *snapshot, int stop,
-               int stable, int json)
+static int check_resumed(struct pull_ctx *p, struct aout *out, const char *source)
+{
+	char have[128];
+	if (aout_resumed_meta(out, "canister_id", have, sizeof have) == NULL || strcmp(have, p->canister_text) != 0)
+		return cli_fail(EXIT_USAGE, "cannot resume: %s holds canister %s, not %s", out->part,
+		                aout_resumed_meta(out, "canister_id", have, sizeof have) ? have : "(none)", p->canister_text);
+	if (aout_resumed_meta(out, "source", have, sizeof have) == NULL || strcmp(have, source) != 0)
+		return cli_fail(EXIT_USAGE, "cannot resume: %s was pulled from the %s, not the %s", out->part,
+		                aout_resumed_meta(out, "source", have, sizeof have) ? have : "(unknown)", source);
+	char now[32];
+	time_t t = time(NULL);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	return aout_meta(out, "resumed", now);
+}
+
+static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, const struct cli_keys *keys, int resume,
+               const char *snapshot, int stop, int stable, int json)
 {
 	struct ic_identity id;
 	memset(&id, 0, sizeof id);
@@ -94,19 +115,24 @@ static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, co
 	if (rc != EXIT_OK)
 		return rc;
 	struct aout out;
-	rc = aout_open(&out, ao);
+	int complete = 0;
+	rc = resume ? aout_resume(&out, ao, keys, &complete) : aout_open(&out, ao);
 	p->out = &out;
 	p->enc.agent = p->agent;
 	p->enc.out = &out;
 	p->enc.progress = &p->progress;
 	const char *network = no->network ? no->network : "ic";
 	double t0 = progress_now();
-	if (rc == EXIT_OK)
-		rc = aout_meta(&out, "canister_id", p->canister_text);
-	if (rc == EXIT_OK)
-		rc = aout_meta(&out, "network", network);
-	if (rc == EXIT_OK)
-		rc = aout_meta(&out, "principal", principal);
+	if (rc == EXIT_OK && out.resumed) {
+		rc = check_resumed(p, &out, stable ? "stable_memory" : "snapshot");
+	} else {
+		if (rc == EXIT_OK)
+			rc = aout_meta(&out, "canister_id", p->canister_text);
+		if (rc == EXIT_OK)
+			rc = aout_meta(&out, "network", network);
+		if (rc == EXIT_OK)
+			rc = aout_meta(&out, "principal", principal);
+	}
 	if (rc == EXIT_OK)
 		rc = stable ? pull_stable(p) : pull_snapshot(p, snapshot, stop);
 	progress_end(&p->progress);
@@ -135,6 +161,11 @@ static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, co
 		json_summary(out.to_stdout ? stderr : stdout, p, stable ? "stable_memory" : "snapshot", network, principal,
 		             out.to_stdout ? NULL : ao->output, progress_now() - t0, archive_bytes, &st);
 	}
+	if (rc == EXIT_NETWORK && out.part && !out.to_stdout && out.fd >= 0) {
+		out.keep_part = 1;
+		cli_warn("%s is kept: run the same command with --resume to continue it%s", out.part,
+		         ao->n_recipients && !ao->passphrase_file ? " (and -i IDENTITY to open it)" : "");
+	}
 	aout_close(&out);
 	return rc;
 }
@@ -145,7 +176,7 @@ int cmd_pull(int argc, char **argv)
 	static const struct option opts[] = {
 		{"snapshot", required_argument, NULL, 's'},     {"stable-memory", no_argument, NULL, 'S'},
 		{"stop", no_argument, NULL, 'T'},               {"network", required_argument, NULL, 'n'},
-		{"root-key", required_argument, NULL, 'k'},     {"identity", required_argument, NULL, 'i'},
+		{"root-key", required_argument, NULL, 'k'},     {"identity", required_argument, NULL, 5},
 		{"output", required_argument, NULL, 'o'},       {"recipient", required_argument, NULL, 'r'},
 		{"passphrase-file", required_argument, NULL, 'p'}, {"no-encrypt", no_argument, NULL, 'N'},
 		{"level", required_argument, NULL, 'l'},        {"concurrency", required_argument, NULL, 'c'},
@@ -158,26 +189,29 @@ int cmd_pull(int argc, char **argv)
 	struct aout_opts ao;
 	struct net_opts no;
 	struct pull_ctx p;
+	struct cli_keys keys;
+	memset(&keys, 0, sizeof keys);
 	memset(&ao, 0, sizeof ao);
 	memset(&no, 0, sizeof no);
 	memset(&p, 0, sizeof p);
 	ao.workers = -1;
-	no.concurrency = 8;
+	no.concurrency = 12;
 	p.size_method = "stable_size";
 	p.read_method = "stable_read";
 	p.token_method = "stable_token";
 	p.restarts = 2;
 	const char *snapshot = NULL;
 	int stable = 0, stop = 0, resume = 0, progress = -1, json = 0, c;
+	unsigned window = 0;
 	uint64_t v;
-	while ((c = getopt_long(argc, argv, "o:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:r:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': snapshot = optarg; break;
 		case 'S': stable = 1; break;
 		case 'T': stop = 1; break;
 		case 'n': no.network = optarg; break;
 		case 'k': no.root_key = optarg; break;
-		case 'i': no.identity = optarg; break;
+		case 5: no.identity = optarg; break;
 		case 'o': ao.output = optarg; break;
 		case 'r':
 			if (ao.n_recipients == 64)
@@ -195,8 +229,14 @@ int cmd_pull(int argc, char **argv)
 			if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 256)
 				return cli_fail(EXIT_USAGE, "--concurrency wants 1..256, got '%s'", optarg);
 			no.concurrency = (unsigned)v;
+			window = (unsigned)(v + v / 2 + 1);
 			break;
 		case 'R': resume = 1; break;
+		case 'i':
+			if (keys.n_identities == sizeof keys.identity_files / sizeof keys.identity_files[0])
+				return cli_fail(EXIT_USAGE, "too many -i options");
+			keys.identity_files[keys.n_identities++] = optarg;
+			break;
 		case 'P': progress = 1; break;
 		case 'Q': progress = 0; break;
 		case 'j': json = 1; break;
@@ -221,9 +261,6 @@ int cmd_pull(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "give one source: --snapshot new|ID or --stable-memory");
 	if (stop && !snapshot)
 		return cli_fail(EXIT_USAGE, "--stop goes with --snapshot new");
-	if (resume)
-		return cli_fail(EXIT_USAGE, "--resume is not supported yet: libicarc cannot reopen a cut archive (start the "
-		                            "pull again)");
 	char err[300];
 	const char *cid = argv[optind];
 	if (ic_principal_from_text(&p.canister, cid, strlen(cid), err, sizeof err) != 0)
@@ -232,9 +269,10 @@ int cmd_pull(int argc, char **argv)
 	p.progress.enabled = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
 	p.json = json;
 	p.enc.concurrency = no.concurrency;
-	p.enc.window = 2 * no.concurrency;
+	p.enc.window = window; /* 0: by the slice size, within ENC_WINDOW_BYTES */
 #ifdef HAVE_LIBCURL
-	int rc = run(&p, &no, &ao, snapshot, stop, stable, json);
+	keys.passphrase_file = ao.passphrase_file;
+	int rc = run(&p, &no, &ao, &keys, resume, snapshot, stop, stable, json);
 	ic_agent_free(p.agent);
 	return rc;
 #else

@@ -59,6 +59,15 @@ static void slot_clear(struct slot *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* On to entry i (or past it while it is complete in a resumed archive). */
+static void enter(struct run *u, size_t i)
+{
+	while (i < u->n && u->ent[i].skip)
+		i++;
+	u->next_entry = i;
+	u->next_off = i < u->n ? u->ent[i].start : 0;
+}
+
 /* New slots up to the window. */
 static void fill(struct run *u)
 {
@@ -70,16 +79,14 @@ static void fill(struct run *u)
 		s->off = u->next_off;
 		if (en->size == ENC_WHOLE) {
 			s->len = ENC_WHOLE;
-			u->next_entry++;
+			enter(u, u->next_entry + 1);
 		} else {
 			uint64_t left = en->size - u->next_off;
 			s->len = left < u->slice ? left : u->slice;
 			s->done = s->len == 0; /* an empty entry */
 			u->next_off += s->len;
-			if (u->next_off >= en->size) {
-				u->next_entry++;
-				u->next_off = 0;
-			}
+			if (u->next_off >= en->size)
+				enter(u, u->next_entry + 1);
 		}
 		u->count++;
 	}
@@ -196,7 +203,7 @@ static int flush(struct run *u)
 		struct slot *s = &u->slots[u->head];
 		const struct enc_entry *en = &u->ent[s->entry];
 		int rc = EXIT_OK;
-		if (s->off == 0)
+		if (s->off == en->start && !en->begun)
 			rc = aout_begin(u->e->out, en->name);
 		int last = en->size == ENC_WHOLE || s->off + s->len >= en->size;
 		if (rc == EXIT_OK && s->np == 0)
@@ -222,9 +229,20 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 	u.ent = entries;
 	u.n = n;
 	u.slice = s->slice;
+	enter(&u, 0);
 	if (e->concurrency == 0)
 		e->concurrency = 1;
-	u.cap = e->window > e->concurrency ? e->window : e->concurrency;
+	/* the window: given (at least C+1 slots), or as many slices as ENC_WINDOW_BYTES hold (at
+	 * most 2C; then fewer requests fly when the slices are large) */
+	u.cap = e->window;
+	if (u.cap == 0) {
+		uint64_t fit = ENC_WINDOW_BYTES / (s->slice ? s->slice : 1);
+		u.cap = fit > 2 * (uint64_t)e->concurrency ? 2 * (size_t)e->concurrency : fit < 2 ? 2 : (size_t)fit;
+		if (e->concurrency > u.cap - 1)
+			e->concurrency = (unsigned)(u.cap - 1);
+	}
+	if (u.cap < (size_t)e->concurrency + 1)
+		u.cap = (size_t)e->concurrency + 1;
 	u.slots = calloc(u.cap, sizeof *u.slots);
 	if (u.slots == NULL)
 		return cli_fail(EXIT_IO, "out of memory");

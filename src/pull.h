@@ -36,10 +36,21 @@ struct aout {
 	const struct aout_opts *opts;
 	uint64_t plain_bytes; /* plaintext pushed */
 	int entry_open;
+	int resumed;          /* continues a cut ARCHIVE.part */
+	int keep_part;        /* on failure, leave ARCHIVE.part for --resume */
 };
 
 /* Open the output and a keyed writer. Returns an exit code. */
 int aout_open(struct aout *o, const struct aout_opts *opts);
+/* Continue a cut ARCHIVE.part (opened with the keys in `keys`); *complete = 1 if it was in fact
+ * complete (then nothing is to be written: aout_finish renames it). Exit code. */
+struct enc_entry;
+int aout_resume(struct aout *o, const struct aout_opts *opts, const struct cli_keys *keys, int *complete);
+/* The resumed archive's metadata value for key (into buf), or NULL. */
+const char *aout_resumed_meta(const struct aout *o, const char *key, char *buf, size_t len);
+/* Mark the entries the cut archive holds from its entry `first` on (skip: complete; start/begun:
+ * open) after checking that they are this pull's, in order. *done_bytes: plaintext already in the archive. Exit code. */
+int aout_resume_entries(struct aout *o, size_t first, struct enc_entry *e, size_t n, uint64_t *done_bytes);
 /* Throw away everything written and start a new archive (seekable output only). Exit code. */
 int aout_restart(struct aout *o);
 int aout_meta(struct aout *o, const char *key, const char *value);
@@ -50,7 +61,8 @@ int aout_push(struct aout *o, const void *p, size_t n, int last);
 int aout_entry(struct aout *o, const char *name, const void *p, size_t n);
 /* Index, footer, fsync, rename. Exit code. */
 int aout_finish(struct aout *o);
-/* Free everything; an unfinished ARCHIVE.part is removed (never a partial archive left behind). */
+/* Free everything; an unfinished ARCHIVE.part is removed (never a partial archive left behind)
+ * unless keep_part is set (a resumable failure, or a resumed file). */
 void aout_close(struct aout *o);
 uint64_t aout_archive_bytes(const struct aout *o);
 
@@ -96,6 +108,9 @@ struct enc_entry {
 	int kind;           /* the source's own tag */
 	uint64_t size;      /* bytes, or ENC_WHOLE */
 	uint8_t hash[32];   /* wasm chunks: SHA-256 that the bytes must have */
+	/* resume: skip a complete entry; start reading at `start` of an entry already begun */
+	int skip, begun;
+	uint64_t start;
 };
 
 struct enc_source {
@@ -120,10 +135,15 @@ struct enc_stats {
 	uint64_t cert_time_min, cert_time_max; /* ns; 0: none */
 };
 
+/* Replies held by the reorder window when no window size is given (measured: peak RSS stays
+ * under 64 MiB with the writer's workers; more slots buy nothing once the replica or the CPU is
+ * the bottleneck). */
+#define ENC_WINDOW_BYTES (28U << 20)
+
 struct encoder {
 	struct ic_agent *agent;
 	struct aout *out;
-	unsigned concurrency, window;
+	unsigned concurrency, window; /* window: slots (0: ENC_WINDOW_BYTES worth, at most 2C) */
 	struct progress *progress;
 	struct enc_stats stats;
 };

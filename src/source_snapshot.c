@@ -170,6 +170,9 @@ int pull_snapshot(struct pull_ctx *p, const char *which, int stop)
 {
 	int rc;
 	if (strcmp(which, "new") == 0) {
+		if (p->out->resumed)
+			return cli_fail(EXIT_USAGE, "--resume continues the snapshot the cut archive holds: give its id "
+			                            "(--snapshot ID, see icarc info)");
 		rc = take(p, stop);
 		if (rc != EXIT_OK)
 			return rc;
@@ -183,6 +186,12 @@ int pull_snapshot(struct pull_ctx *p, const char *which, int stop)
 	}
 	char sidhex[2 * IC_SNAPSHOT_ID_MAX + 1];
 	hex(sidhex, p->sid, p->sid_len);
+	if (p->out->resumed) {
+		char have[2 * IC_SNAPSHOT_ID_MAX + 1];
+		if (aout_resumed_meta(p->out, "snapshot_id", have, sizeof have) == NULL || strcmp(have, sidhex) != 0)
+			return cli_fail(EXIT_USAGE, "cannot resume: %s holds snapshot %s, not %s", p->out->part,
+			                aout_resumed_meta(p->out, "snapshot_id", have, sizeof have) ? have : "(none)", sidhex);
+	}
 
 	struct ic_buf b;
 	ic_buf_init(&b);
@@ -235,17 +244,23 @@ int pull_snapshot(struct pull_ctx *p, const char *which, int stop)
 	ic_arena_free(&ar);
 	ic_result_free(r);
 
-	rc = aout_meta(p->out, "source", "snapshot");
-	if (rc == EXIT_OK)
-		rc = aout_meta(p->out, "snapshot_id", sidhex);
-	if (rc == EXIT_OK)
-		rc = aout_meta(p->out, "snapshot_taken_at", num);
+	rc = EXIT_OK;
+	if (!p->out->resumed) {
+		rc = aout_meta(p->out, "source", "snapshot");
+		if (rc == EXIT_OK)
+			rc = aout_meta(p->out, "snapshot_id", sidhex);
+		if (rc == EXIT_OK)
+			rc = aout_meta(p->out, "snapshot_taken_at", num);
+	}
 	/* metadata.json first: a stream reader sees what the snapshot holds before its bytes */
 	if (rc == EXIT_OK)
 		rc = aout_entry(p->out, "metadata.json", json, jlen);
 	free(json);
+	uint64_t done = 0;
+	if (rc == EXIT_OK)
+		rc = aout_resume_entries(p->out, 1, ent, n, &done);
 	if (rc == EXIT_OK) {
-		progress_init(&p->progress, p->progress.enabled, "pull", total);
+		progress_init(&p->progress, p->progress.enabled, "pull", total - (done < total ? done : total));
 		p->total = total;
 		struct enc_source src = {IC_OP_CALL, IC_SNAPSHOT_SLICE_MAX, IC_SNAPSHOT_SLICE_MAX, snap_request, snap_bytes, NULL,
 		                         p, "read_canister_snapshot_data"};

@@ -167,14 +167,30 @@ int pull_stable(struct pull_ctx *p)
 		char num[32], tokhex[129];
 		snprintf(num, sizeof num, "%llu", (unsigned long long)size);
 		ic_hex(tokhex, t0, l0);
-		if (rc == EXIT_OK)
-			rc = aout_meta(p->out, "source", "stable_memory");
-		if (rc == EXIT_OK)
-			rc = aout_meta(p->out, "stable_size", num);
-		if (rc == EXIT_OK)
-			rc = aout_meta(p->out, "consistency", h0 ? "token" : "unverified");
-		if (rc == EXIT_OK && h0)
-			rc = aout_meta(p->out, "consistency_token", tokhex);
+		if (rc == EXIT_OK && p->out->resumed) {
+			/* the cut archive's pages are of one state: go on only in the same state */
+			char have[160], hsize[32];
+			if (!h0 || aout_resumed_meta(p->out, "consistency_token", have, sizeof have) == NULL)
+				rc = cli_fail(EXIT_USAGE, "cannot resume: without a consistency token, the canister may have changed "
+				                          "since %s was cut (start again without --resume)",
+				              p->out->part);
+			else if (strcmp(have, tokhex) != 0 || aout_resumed_meta(p->out, "stable_size", hsize, sizeof hsize) == NULL ||
+			         strcmp(hsize, num) != 0)
+				rc = cli_fail(EXIT_USAGE, "cannot resume: the canister changed since %s was cut (token %s, now %s): "
+				                          "start again without --resume",
+				              p->out->part, have, tokhex);
+			if (rc != EXIT_OK)
+				return rc;
+		} else {
+			if (rc == EXIT_OK)
+				rc = aout_meta(p->out, "source", "stable_memory");
+			if (rc == EXIT_OK)
+				rc = aout_meta(p->out, "stable_size", num);
+			if (rc == EXIT_OK)
+				rc = aout_meta(p->out, "consistency", h0 ? "token" : "unverified");
+			if (rc == EXIT_OK && h0)
+				rc = aout_meta(p->out, "consistency_token", tokhex);
+		}
 		if (rc != EXIT_OK)
 			return rc;
 		if (!h0 && attempt == 0)
@@ -186,7 +202,11 @@ int pull_stable(struct pull_ctx *p)
 		e.size = size;
 		struct enc_source src = {IC_OP_QUERY, QUERY_SLICE, QUERY_MIN_SLICE, read_request, read_bytes, read_too_large,
 		                         p, p->read_method};
-		progress_init(&p->progress, p->progress.enabled, "pull", size);
+		uint64_t done = 0;
+		rc = aout_resume_entries(p->out, 0, &e, 1, &done);
+		if (rc != EXIT_OK)
+			return rc;
+		progress_init(&p->progress, p->progress.enabled, "pull", size - done);
 		p->total = size;
 		rc = enc_run(&p->enc, &src, &e, 1);
 		if (rc == EXIT_OK)
@@ -203,7 +223,7 @@ int pull_stable(struct pull_ctx *p)
 		}
 		char after[129];
 		ic_hex(after, t1, l1);
-		if (attempt < p->restarts && !p->out->to_stdout) {
+		if (attempt < p->restarts && !p->out->to_stdout && !p->out->resumed) {
 			cli_warn("the stable memory of %s changed during the pull (token %s -> %s, size %llu -> %llu): "
 			         "starting again (%u of %u)",
 			         p->canister_text, tokhex, after, (unsigned long long)size, (unsigned long long)size1,
