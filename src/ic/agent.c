@@ -12,6 +12,7 @@
 
 #include "ic/hashtree.h"
 #include "ic/ic.h"
+#include "ic/network.h"
 #include "ic/request.h"
 #include "ic/transport.h"
 
@@ -1155,6 +1156,15 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 	if (sodium_init() < 0) {
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return -1;
+	}
+	if (cfg->fetch_root_key && cfg->root_key == NULL) {
+		char u[400], e2[200];
+		int mainnet = 0;
+		if (ic_network_url(cfg->url, u, sizeof u, &mainnet, e2, sizeof e2) == 0 && mainnet) {
+			/* whoever answers could hand us any key: the IC's own is built in */
+			snprintf(err, errlen, "refusing to fetch the root key of the IC itself (use the built-in mainnet key)");
+			return -1;
+		}
 	}
 	if (cfg->identity != NULL && cfg->identity->kind == IC_IDENTITY_P256) {
 		snprintf(err, errlen, "P-256 keys cannot sign requests here; use a secp256k1 or Ed25519 identity");
