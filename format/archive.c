@@ -616,13 +616,12 @@ int icarc_archive_meta_get(const struct icarc_archive *a, const char *key, const
 {
 	if (a == NULL || a->magic != ARCHIVE_MAGIC || key == NULL)
 		return ICARC_E_USAGE;
-	for (size_t i = 0; i < a->meta.n; i++)
-		if (strcmp(a->meta.items[i].key, key) == 0) {
-			*value = a->meta.items[i].value;
-			*len = a->meta.items[i].len;
-			return ICARC_OK;
-		}
-	return ICARC_E_NOTFOUND;
+	const struct meta_item *it = Icarc_meta_find(&a->meta, key);
+	if (it == NULL)
+		return ICARC_E_NOTFOUND;
+	*value = it->value;
+	*len = it->len;
+	return ICARC_OK;
 }
 
 const char *icarc_archive_error(const struct icarc_archive *a)

@@ -139,3 +139,11 @@ int Icarc_meta_decode(struct meta_map *m, const uint8_t *in, size_t n, const cha
 	}
 	return ICARC_OK;
 }
+
+const struct meta_item *Icarc_meta_find(const struct meta_map *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->items[i].key, key) == 0)
+			return &m->items[i];
+	return NULL;
+}

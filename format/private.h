@@ -126,6 +126,7 @@ struct meta_map {
 };
 int Icarc_meta_set(struct meta_map *m, const char *key, size_t key_len, const void *value, size_t len);
 void Icarc_meta_clear(struct meta_map *m);
+const struct meta_item *Icarc_meta_find(const struct meta_map *m, const char *key); /* NULL: absent */
 size_t Icarc_meta_encoded_size(const struct meta_map *m);
 void Icarc_meta_encode(const struct meta_map *m, uint8_t *out);
 /* Merge the encoded pairs into `m`; ICARC_OK or ICARC_E_FORMAT with `why`. */

@@ -828,11 +828,10 @@ int icarc_writer_meta_get(const struct icarc_writer *w, const char *key, const v
 {
 	if (w == NULL || w->magic != WRITER_MAGIC || key == NULL)
 		return ICARC_E_USAGE;
-	for (size_t i = 0; i < w->meta.n; i++)
-		if (strcmp(w->meta.items[i].key, key) == 0) {
-			*value = w->meta.items[i].value;
-			*len = w->meta.items[i].len;
-			return ICARC_OK;
-		}
-	return ICARC_E_NOTFOUND;
+	const struct meta_item *it = Icarc_meta_find(&w->meta, key);
+	if (it == NULL)
+		return ICARC_E_NOTFOUND;
+	*value = it->value;
+	*len = it->len;
+	return ICARC_OK;
 }

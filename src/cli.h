@@ -49,6 +49,15 @@ struct cli_keys {
 	const char *passphrase_file; /* "-" is not allowed: stdin may carry the archive */
 	int ask_passphrase;          /* read one from the terminal when nothing else is given */
 };
+/* getopt_long entries for -i/--identity and --passphrase-file, and their handling: returns EXIT_OK
+ * when `c` was one of them, EXIT_USAGE on a bad value (message printed), -1 for another option. */
+#define CLI_OPT_PASSPHRASE_FILE 0x100
+#define CLI_KEY_OPTIONS {"identity", required_argument, NULL, 'i'}, \
+	{"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE}
+int cli_keys_option(struct cli_keys *k, int c, const char *arg);
+/* -r: a recipient string (icarc1...), or a file of recipients or identities, one per line. */
+int cli_add_recipients(struct icarc_writer *w, const char *arg);
+
 /* Give the keys to a reader or an archive handle. Returns an exit code (EXIT_OK on success). */
 int cli_keys_apply_reader(const struct cli_keys *k, struct icarc_reader *r);
 int cli_keys_apply_archive(const struct cli_keys *k, struct icarc_archive *a);

@@ -149,6 +149,61 @@ int cli_load_identity(const char *path, unsigned char sk[ICARC_SECRETKEYBYTES])
 	return rc;
 }
 
+int cli_keys_option(struct cli_keys *k, int c, const char *arg)
+{
+	if (c == 'i') {
+		if (k->n_identities == sizeof k->identity_files / sizeof k->identity_files[0])
+			return cli_fail(EXIT_USAGE, "at most 16 identities");
+		k->identity_files[k->n_identities++] = arg;
+		return EXIT_OK;
+	}
+	if (c == CLI_OPT_PASSPHRASE_FILE) {
+		k->passphrase_file = arg;
+		return EXIT_OK;
+	}
+	return -1;
+}
+
+/* -r: a recipient string, or a file with recipients or identities, one per line. */
+int cli_add_recipients(struct icarc_writer *w, const char *arg)
+{
+	unsigned char pk[ICARC_PUBLICKEYBYTES];
+	if (icarc_recipient_decode(pk, arg) == ICARC_OK)
+		return icarc_writer_add_recipient(w, pk) == ICARC_OK ? EXIT_OK
+		                                                     : cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+	if (strncmp(arg, "icarc1", 6) == 0)
+		return cli_fail(EXIT_USAGE, "recipient '%s' is mistyped (its checksum does not match)", arg);
+	FILE *f = fopen(arg, "re");
+	if (f == NULL)
+		return cli_fail(EXIT_USAGE, "-r %s: neither a recipient (icarc1...) nor a readable file (%s)", arg, strerror(errno));
+	char line[256];
+	unsigned lineno = 0;
+	int rc = EXIT_OK, found = 0;
+	while (rc == EXIT_OK && fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		unsigned char sk[ICARC_SECRETKEYBYTES];
+		if (icarc_recipient_decode(pk, line) == ICARC_OK) {
+		} else if (icarc_identity_decode(sk, line) == ICARC_OK) {
+			icarc_sk_to_pk(pk, sk);
+			sodium_memzero(sk, sizeof sk);
+		} else {
+			rc = cli_fail(EXIT_USAGE, "%s, line %u: not a recipient or identity", arg, lineno);
+			break;
+		}
+		found++;
+		if (icarc_writer_add_recipient(w, pk) != ICARC_OK)
+			rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
+	}
+	sodium_memzero(line, sizeof line);
+	fclose(f);
+	if (rc == EXIT_OK && found == 0)
+		rc = cli_fail(EXIT_USAGE, "%s holds no recipient", arg);
+	return rc;
+}
+
 /* Give identities and the passphrase to a handle through `add_sk` / `add_pass`. */
 static int apply(const struct cli_keys *k, void *h, int (*add_sk)(void *, const unsigned char *),
                  int (*add_pass)(void *, const char *, size_t), int want_pass)

@@ -33,49 +33,6 @@ static void usage(FILE *f)
 	        "  --meta KEY=VALUE    authenticated archive metadata\n");
 }
 
-/* -r: a recipient string, or a file with recipients or identities, one per line. */
-static int add_recipients(struct icarc_writer *w, const char *arg, int *count)
-{
-	unsigned char pk[ICARC_PUBLICKEYBYTES];
-	if (icarc_recipient_decode(pk, arg) == ICARC_OK) {
-		(*count)++;
-		return icarc_writer_add_recipient(w, pk) == ICARC_OK ? EXIT_OK
-		                                                     : cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
-	}
-	if (strncmp(arg, "icarc1", 6) == 0)
-		return cli_fail(EXIT_USAGE, "recipient '%s' is mistyped (its checksum does not match)", arg);
-	FILE *f = fopen(arg, "re");
-	if (f == NULL)
-		return cli_fail(EXIT_USAGE, "-r %s: neither a recipient (icarc1...) nor a readable file (%s)", arg, strerror(errno));
-	char line[256];
-	unsigned lineno = 0;
-	int rc = EXIT_OK, found = 0;
-	while (rc == EXIT_OK && fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		unsigned char sk[ICARC_SECRETKEYBYTES];
-		if (icarc_recipient_decode(pk, line) == ICARC_OK) {
-		} else if (icarc_identity_decode(sk, line) == ICARC_OK) {
-			icarc_sk_to_pk(pk, sk);
-			sodium_memzero(sk, sizeof sk);
-		} else {
-			rc = cli_fail(EXIT_USAGE, "%s, line %u: not a recipient or identity", arg, lineno);
-			break;
-		}
-		found++;
-		if (icarc_writer_add_recipient(w, pk) != ICARC_OK)
-			rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
-	}
-	sodium_memzero(line, sizeof line);
-	fclose(f);
-	if (rc == EXIT_OK && found == 0)
-		rc = cli_fail(EXIT_USAGE, "%s holds no recipient", arg);
-	*count += found;
-	return rc;
-}
-
 static int set_meta_arg(struct icarc_writer *w, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
@@ -160,9 +117,8 @@ int cmd_pack(int argc, char **argv)
 	    icarc_writer_set_option(w, ICARC_OPT_CHUNK_SIZE, (int64_t)chunk) != ICARC_OK ||
 	    (have_workers && icarc_writer_set_option(w, ICARC_OPT_WORKERS, (int64_t)workers) != ICARC_OK))
 		rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
-	int n_keys = 0;
 	for (size_t i = 0; rc == EXIT_OK && i < n_recips; i++)
-		rc = add_recipients(w, recips[i], &n_keys);
+		rc = cli_add_recipients(w, recips[i]);
 	if (rc == EXIT_OK && !no_encrypt && (pass_file || n_recips == 0)) {
 		char *pass;
 		size_t len;

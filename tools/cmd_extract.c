@@ -249,8 +249,7 @@ int cmd_extract(int argc, char **argv)
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 	                                     {"entry", required_argument, NULL, 'e'},
 	                                     {"range", required_argument, NULL, 'R'},
-	                                     {"identity", required_argument, NULL, 'i'},
-	                                     {"passphrase-file", required_argument, NULL, 'p'},
+	                                     CLI_KEY_OPTIONS,
 	                                     {"salvage", no_argument, NULL, 's'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
@@ -263,11 +262,10 @@ int cmd_extract(int argc, char **argv)
 		case 'e': entry = optarg; break;
 		case 'R': range = optarg; break;
 		case 'i':
-			if (keys.n_identities == 16)
-				return cli_fail(EXIT_USAGE, "at most 16 identities");
-			keys.identity_files[keys.n_identities++] = optarg;
+		case CLI_OPT_PASSPHRASE_FILE:
+			if (cli_keys_option(&keys, c, optarg) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
-		case 'p': keys.passphrase_file = optarg; break;
 		case 's': salvage = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;

@@ -32,8 +32,7 @@ static int printable(const unsigned char *p, size_t n)
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-	                                     {"identity", required_argument, NULL, 'i'},
-	                                     {"passphrase-file", required_argument, NULL, 'p'},
+	                                     CLI_KEY_OPTIONS,
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	struct cli_keys keys = {.ask_passphrase = 1};
@@ -42,11 +41,10 @@ int cmd_info(int argc, char **argv)
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'i':
-			if (keys.n_identities == 16)
-				return cli_fail(EXIT_USAGE, "at most 16 identities");
-			keys.identity_files[keys.n_identities++] = optarg;
+		case CLI_OPT_PASSPHRASE_FILE:
+			if (cli_keys_option(&keys, c, optarg) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
-		case 'p': keys.passphrase_file = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
