@@ -861,6 +861,7 @@ static void on_response(struct ic_agent *a, struct op *op)
 	take_body(op);
 	a->st.bytes_in += r->body_len;
 	a->st.connections += (uint64_t)(h->new_connections > 0 ? h->new_connections : 0);
+	a->st.http2 += h->http2 ? 1 : 0;
 	if (h->failed) {
 		if (op->kind == IC_OP_CALL && op->phase == PH_SUBMIT)
 			op->maybe_delivered = 1; /* sent, but no answer: it may have arrived */
@@ -1113,6 +1114,7 @@ static int fetch_root_key(struct ic_agent *a, char *err, size_t errlen)
 		}
 		while (ic_http_take_done(a->http) == NULL)
 			ic_http_wait(a->http, 1000);
+		a->st.connections += (uint64_t)(h.new_connections > 0 ? h.new_connections : 0);
 		if (!h.failed && h.status == 200)
 			break;
 		if (attempt >= 5 || now_ms() > deadline || (!h.failed && h.status < 500 && h.status != 429)) {
@@ -1189,7 +1191,7 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 	a->query_api = 3;
 	a->clock_offset_ns = cfg->clock_skew_ns;
 	struct ic_http_opts ho = {cfg->max_connections, cfg->connect_timeout_ms, cfg->request_timeout_ms, 64U << 20,
-	                          cfg->verbose > 1};
+	                          cfg->ca_file, cfg->verbose > 1};
 	a->http = ic_http_new(&ho);
 	if (a->http == NULL) {
 		snprintf(err, errlen, "cannot initialise libcurl");

@@ -78,6 +78,8 @@ struct ic_agent_config {
 	int check_certificate_time;         /* default 1; 0 only for tests */
 	int verbose;                        /* log requests and retries to stderr */
 	int call_api_version;               /* first call endpoint tried: 4 (default), 3 or 2 */
+	const char *ca_file;                /* a CA bundle (PEM) to trust instead of the system's (private
+	                                       networks, tests); TLS verification is never turned off */
 	int64_t clock_skew_ns;              /* tests: pretend the local clock is off by this much */
 };
 void ic_agent_config_init(struct ic_agent_config *c);
@@ -143,6 +145,7 @@ struct ic_agent_stats {
 	uint64_t http_requests, retries, resigns, clock_resyncs, fallbacks, polls, bytes_in;
 	uint64_t connections; /* TCP/TLS connections opened (the rest were reused) */
 	uint64_t rechecks;    /* calls whose earlier request id was polled before signing them again */
+	uint64_t http2;       /* exchanges that used HTTP/2 */
 };
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s);
 #endif

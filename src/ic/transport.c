@@ -129,6 +129,8 @@ int ic_http_start(struct ic_http *h, struct ic_http_req *r)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	if (h->o.ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->o.ca_file);
 	if (h->o.max_response)
 		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->o.max_response);
 	if (h->o.verbose)
@@ -182,6 +184,9 @@ static void collect(struct ic_http *h)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 		r->new_connections = 0;
 		curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &r->new_connections);
+		long version = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_HTTP_VERSION, &version);
+		r->http2 = version == CURL_HTTP_VERSION_2_0;
 		curl_off_t ra = -1;
 		if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 			r->retry_after_s = (long)ra;

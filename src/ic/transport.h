@@ -13,6 +13,7 @@ struct ic_http_opts {
 	unsigned max_connections;
 	unsigned connect_timeout_ms, request_timeout_ms;
 	size_t max_response; /* bytes; larger bodies fail the exchange */
+	const char *ca_file; /* extra CA bundle (PEM) instead of the system's; verification stays on */
 	int verbose;
 };
 
@@ -29,6 +30,7 @@ struct ic_http_req {
 	char error[256];
 	struct ic_buf resp;  /* response body (the one copy of it) */
 	long new_connections; /* connections this exchange had to open (0: reused one) */
+	int http2;            /* the exchange used HTTP/2 */
 	/* private */
 	void *easy;
 	void *headers;

@@ -35,5 +35,28 @@ cat "$dir/out" > /dev/null &
 echo "# replica at $url"
 "$prog" "$url" "$canister" "$dir/stable.bin" "$pem"
 rc=$?
-[ $rc -ne 0 ] && { echo "# replica log:"; tail -20 "$dir/replica.log"; }
+[ $rc -ne 0 ] && { echo "# replica log:"; tail -20 "$dir/replica.log"; exit $rc; }
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+
+# second run: https (a throwaway CA), HTTP/2, certificates delegated to a subnet
+if ! command -v openssl >/dev/null 2>&1; then echo "# no openssl: https run skipped"; exit 0; fi
+( cd "$dir" &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
+	-subj /CN=icarc-test-ca >/dev/null 2>&1 &&
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.csr -subj /CN=127.0.0.1 \
+	>/dev/null 2>&1 &&
+  printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
+  openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out tls.pem -days 2 -extfile ext.cnf \
+	>/dev/null 2>&1 ) || { echo "certificate generation failed"; exit 99; }
+rm -f "$dir/out"; mkfifo "$dir/out"
+"$node" "$srcdir/tests/replica/main.mjs" --port 0 --state-dir "$dir/state2" --tls-cert "$dir/tls.pem" \
+	--tls-key "$dir/tls.key" --subnet-delegation \
+	--seed "$canister:stable_memory=$dir/stable.bin,controller=$controller" > "$dir/out" 2> "$dir/replica2.log" &
+pid=$!
+read -r url < "$dir/out" || { echo "https replica did not start:"; cat "$dir/replica2.log"; exit 99; }
+cat "$dir/out" > /dev/null &
+echo "# https replica at $url"
+"$prog" "$url" "$canister" "$dir/stable.bin" "$pem" "$dir/ca.pem"
+rc=$?
+[ $rc -ne 0 ] && { echo "# replica log:"; tail -20 "$dir/replica2.log"; }
 exit $rc
