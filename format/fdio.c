@@ -11,8 +11,11 @@
 
 #include "private.h"
 
-#define FD_IN_BUF (1U << 20)
-#define FD_OUT_BUF (4U << 20)
+/* 256 KiB blocks: the bytes are copied once more on each side of a read() or write(), and a
+ * buffer that stays in the core's L2 cache makes both copies cheap (with 4 MiB blocks, writing
+ * out an extracted entry cost a third more CPU) */
+#define FD_IN_BUF (256U << 10)
+#define FD_OUT_BUF (256U << 10)
 
 static ssize_t read_some(int fd, void *buf, size_t n)
 {

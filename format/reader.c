@@ -248,7 +248,9 @@ static void free_ctx(void *c)
 static void run_slot(struct pool_job *job, void *ctx)
 {
 	struct rslot *s = (struct rslot *)job;
-	s->status = Icarc_chunk_open(ctx, s->r->keys, s->r->hi.h.id, s->rec, s->rec_len, &s->c, s->plain, s->hash, s->why,
+	/* a zero run is not written to the slot: release() writes the zeros into the caller's buffer */
+	uint8_t *plain = (s->c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO ? NULL : s->plain;
+	s->status = Icarc_chunk_open(ctx, s->r->keys, s->r->hi.h.id, s->rec, s->rec_len, &s->c, plain, s->hash, s->why,
 	                             sizeof s->why);
 }
 
@@ -919,7 +921,10 @@ static int release(struct icarc_reader *r, struct icarc_out *out)
 		if (out != NULL) {
 			size_t room = out->size - out->pos;
 			size_t n = left < room ? left : room;
-			memcpy((uint8_t *)out->dst + out->pos, s->plain + it->delivered, n);
+			if ((s->c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO)
+				memset((uint8_t *)out->dst + out->pos, 0, n);
+			else
+				memcpy((uint8_t *)out->dst + out->pos, s->plain + it->delivered, n);
 			out->pos += n;
 			it->delivered += n;
 			r->out_size += n;
