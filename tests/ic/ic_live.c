@@ -331,6 +331,26 @@ static void test_http_errors(struct ic_agent *a)
 	r = ic_agent_run(a, IC_OP_READ_STATE, &c);
 	TAP_OK(r && r->status == IC_E_HTTP && r->http_status == 404, "read_state of an unknown path: HTTP 404 (%s)", r ? r->error : "");
 	ic_result_free(r);
+	/* the status of our call, read by someone else: 403 */
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, &canister);
+	r = mgmt_call(a, "list_canister_snapshots", &b);
+	ic_buf_free(&b);
+	struct ic_agent *anon = agent(NULL, 4, 0);
+	if (r != NULL && anon != NULL) {
+		struct ic_label rl[2] = {{(const uint8_t *)"request_status", 14}, {r->request_id, 32}};
+		struct ic_path rp = {rl, 2};
+		memset(&c, 0, sizeof c);
+		c.effective = canister;
+		c.paths = &rp;
+		c.npaths = 1;
+		struct ic_result *x = ic_agent_run(anon, IC_OP_READ_STATE, &c);
+		TAP_OK(x && x->status == IC_E_HTTP && x->http_status == 403 && x->retries == 0,
+		       "request status read by another sender: HTTP 403, not retried (%s)", x ? x->error : "");
+		ic_result_free(x);
+	}
+	ic_result_free(r);
+	ic_agent_free(anon);
 }
 
 static void test_v2_polling(void)
