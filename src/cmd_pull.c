@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	        "  --size-method NAME, --read-method NAME, --token-method NAME\n"
 	        "                      method names (stable_size, stable_read, stable_token; '' = no token)\n"
 	        "  --restarts N        query mode: start again up to N times when the state changed (default 2)\n"
+	        "  --slice SIZE        query mode: bytes per stable_read (default: 3 MiB - 4 KiB, under the query\n"
+	        "                      reply limit); halved whenever the canister says a reply is too large\n"
 	        "  --network ic|URL    the IC (https://icp-api.io, default) or a replica's URL\n"
 	        "  --root-key K        mainnet (default for ic), fetch (local replicas only), or the key in hex\n"
 	        "  --identity PEM      sign as this key (dfx/icp-cli PEM); anonymous without one\n"
@@ -184,6 +186,7 @@ int cmd_pull(int argc, char **argv)
 		{"no-progress", no_argument, NULL, 'Q'},        {"json", no_argument, NULL, 'j'},
 		{"size-method", required_argument, NULL, 1},    {"read-method", required_argument, NULL, 2},
 		{"token-method", required_argument, NULL, 3},   {"restarts", required_argument, NULL, 4},
+		{"slice", required_argument, NULL, 6},
 		{"verbose", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct aout_opts ao;
@@ -247,6 +250,11 @@ int cmd_pull(int argc, char **argv)
 			if (cli_parse_u64(optarg, &v) != 0 || v > 100)
 				return cli_fail(EXIT_USAGE, "--restarts wants 0..100, got '%s'", optarg);
 			p.restarts = (unsigned)v;
+			break;
+		case 6:
+			if (cli_parse_size(optarg, &v) != 0 || v < 65536 || v > (64U << 20))
+				return cli_fail(EXIT_USAGE, "--slice wants 64K..64M, got '%s'", optarg);
+			p.slice = v;
 			break;
 		case 'v': no.verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;

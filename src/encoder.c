@@ -255,7 +255,9 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 		if (rc != EXIT_OK)
 			break;
 		rc = flush(&u); /* empty entries are done without a request */
-		if (rc != EXIT_OK || u.count == 0)
+		if (rc != EXIT_OK)
+			break;
+		if (u.count == 0)
 			continue;
 		if (u.inflight == 0 && !u.slots[u.head].done) {
 			rc = cli_fail(EXIT_INTERNAL, "encoder stalled");

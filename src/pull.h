@@ -168,6 +168,7 @@ struct pull_ctx {
 	/* stable */
 	const char *size_method, *read_method, *token_method;
 	unsigned restarts;
+	uint64_t slice; /* query mode: first slice size, 0: the default */
 	uint8_t token[64];
 	size_t token_len;
 	int have_token;

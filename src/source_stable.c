@@ -200,8 +200,8 @@ int pull_stable(struct pull_ctx *p)
 		memset(&e, 0, sizeof e);
 		snprintf(e.name, sizeof e.name, "stable_memory");
 		e.size = size;
-		struct enc_source src = {IC_OP_QUERY, QUERY_SLICE, QUERY_MIN_SLICE, read_request, read_bytes, read_too_large,
-		                         p, p->read_method};
+		struct enc_source src = {IC_OP_QUERY, p->slice ? p->slice : QUERY_SLICE, QUERY_MIN_SLICE, read_request,
+		                         read_bytes, read_too_large, p, p->read_method};
 		uint64_t done = 0;
 		rc = aout_resume_entries(p->out, 0, &e, 1, &done);
 		if (rc != EXIT_OK)

@@ -2,7 +2,9 @@
 # pull.sh - icarc pull against tests/replica, both sources: entries byte-identical (sha256) to the
 # seeded memories; pulls in a row under injected faults (5xx, resets, 429, latency); a mutation
 # during a query-mode pull is caught and leaves no archive; refusals exit with the right code.
-# PULL_ROUNDS (default 2) pulls per source under faults; `make check-pull-long` runs 20.
+# PULL_ROUNDS (default 2) pulls per source under faults (PULL_FAULTS: the replica's fault JSON);
+# `make check-pull-long` runs 20 under the issue's faults: 10% 5xx, resets, 429 bursts with
+# Retry-After, 300 ms +- 100 ms latency.
 . "$ICARC_SRCDIR/tests/pull/lib.sh"
 command -v curl >/dev/null 2>&1 || { echo "SKIP: curl not found"; exit 77; }
 ROUNDS=${PULL_ROUNDS:-2}
@@ -64,6 +66,12 @@ expect 0 "pull --stable-memory with a passphrase" -- \
 "$ICARC" info --passphrase-file pass.txt q1.icarc >info.txt 2>&1
 grep -q "consistency = token" info.txt && grep -q "canister_id = $CID" info.txt && grep -q "principal = $CONTROLLER" info.txt &&
 	ok "archive metadata: canister, principal, consistency token" || not_ok "metadata: $(cat info.txt)"
+expect 0 "--slice 4M: the reply-too-large rejects halve the slice" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o q2.icarc --no-encrypt --slice 4M --json
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["size_rejects"] >= 1 else 1)' out.txt &&
+	ok "... (size_rejects in the summary: $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["size_rejects"])' out.txt))" ||
+	not_ok "no size reject: $(cat out.txt)"
+"$ICARC" extract --entry stable_memory -o q2.out q2.icarc && same q2.out stable.bin "... and the archive holds the stable memory"
 expect 7 "an anonymous query pull is refused by the canister" -- \
 	"$ICARC" pull $CID --stable-memory $NET -o anonq.icarc --no-encrypt
 grep_err "IC0406" "... not authorized (IC0406)"
@@ -77,7 +85,8 @@ expect 0 "--progress draws a progress line on stderr" -- \
 grep_err "pull \[#+\] 100% .* ETA .* retries [0-9]+" "... with bytes, rate, ETA and retries"
 
 # --- faults -----------------------------------------------------------------------------------
-faults '{"rate_500":0.04,"rate_502":0.03,"rate_503":0.04,"rate_429":0.05,"retry_after":0,"reset_rate":0.04,"latency_ms":20,"jitter_ms":30,"seed":11}'
+FAULTS='{"rate_500":0.04,"rate_502":0.03,"rate_503":0.04,"rate_429":0.05,"retry_after":0,"reset_rate":0.04,"latency_ms":20,"jitter_ms":30,"seed":11}'
+faults "${PULL_FAULTS:-$FAULTS}"
 i=0
 while [ $i -lt "$ROUNDS" ]; do
 	i=$((i + 1))
