@@ -399,6 +399,26 @@ static void test_no_v4(void)
 	}
 	ic_agent_free(a);
 	admin_faults("{}");
+	/* a replica without /api/v3/.../query: the query falls back to v2 */
+	if (!TAP_OK(admin_faults("{\"disable\":\"v3-query\"}") == 0, "faults: v3 query disabled"))
+		return;
+	a = agent(&ident, 4, 0);
+	if (a != NULL) {
+		struct ic_buf b;
+		ic_buf_init(&b);
+		arg_read(&b, 4096, 8192);
+		struct ic_result *r = query(a, "stable_read", &b);
+		const uint8_t *p;
+		size_t n;
+		struct ic_agent_stats st;
+		ic_agent_stats(a, &st);
+		TAP_OK(blob_reply(r, &p, &n) == 0 && n == 8192 && memcmp(p, stable + 4096, n) == 0 && st.fallbacks == 1,
+		       "query: 404 on v3 falls back to v2 (%s)", r ? r->error : "");
+		ic_result_free(r);
+		ic_buf_free(&b);
+	}
+	ic_agent_free(a);
+	admin_faults("{}");
 }
 
 static void test_faults(void)
