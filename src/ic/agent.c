@@ -552,6 +552,15 @@ static int start_keys_fetch(struct ic_agent *a, struct keyset *ks)
 static void need_keys(struct ic_agent *a, struct op *op)
 {
 	struct keyset *ks = find_keys(a, &op->effective);
+	if (ks != NULL && ks->state < 0 && now_ms() - ks->fetched_ms > 10000) {
+		/* the last attempt failed a while ago (network, deadline): try again */
+		op->state = ST_WAIT_KEYS;
+		if (start_keys_fetch(a, ks) != 0) {
+			ks->state = -1;
+			finish_query(a, op, ks);
+		}
+		return;
+	}
 	if (ks != NULL && ks->state != 0) {
 		finish_query(a, op, ks);
 		return;
