@@ -8,7 +8,8 @@
  *
  * Strict means: definite lengths only, no floats or other simple values, text must be UTF-8,
  * map keys unique, no trailing bytes, every length checked against the input before use, and
- * depth and item-count limits. Errors name the byte offset. */
+ * depth and item-count limits. Errors name the byte offset. Integer heads longer than needed are
+ * accepted (they are well-formed CBOR; the IC never sends them). */
 #ifndef ICARC_IC_CBOR_H
 #define ICARC_IC_CBOR_H
 #include <stddef.h>

@@ -35,7 +35,12 @@
  * Calls go to /api/v4/.../call; a 404 falls back to v3, then v2 + read_state polling; a 202 polls.
  * 429 (honouring Retry-After), 5xx and transport errors are retried with exponential backoff and
  * jitter until the operation's deadline; requests older than resign_after_ms are signed again with
- * a new expiry; "Invalid request expiry" resynchronises the clock from a certificate's /time. */
+ * a new expiry (a call only once its earlier request id provably cannot execute any more);
+ * "Invalid request expiry" resynchronises the clock from a certificate's /time.
+ *
+ * Threads: an agent belongs to one thread. Process-wide state (libcurl's global init, the
+ * secp256k1 context, the parsed management types) is set up on first use: create the first agent
+ * (or call ic_mgmt_types()) before starting other threads that use src/ic. */
 #ifndef ICARC_IC_H
 #define ICARC_IC_H
 #include <stddef.h>
