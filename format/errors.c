@@ -16,6 +16,20 @@ size_t icarc_hashbytes(void) { return ICARC_HASHBYTES; }
 size_t icarc_idbytes(void) { return ICARC_IDBYTES; }
 size_t icarc_chunk_default(void) { return ICARC_CHUNK_DEFAULT; }
 
+int icarc_is_archive(const void *buf, size_t len)
+{
+	return buf != NULL && len >= WIRE_MAGIC_LEN && memcmp(buf, WIRE_MAGIC, WIRE_MAGIC_LEN) == 0;
+}
+
+int icarc_peek_encrypted(const void *buf, size_t len)
+{
+	/* Header_Flags: after the magic, the HEADER record header and Format_Version */
+	size_t at = WIRE_MAGIC_LEN + WIRE_RECORD_HDR + 2;
+	if (len < ICARC_PEEKBYTES || !icarc_is_archive(buf, len) || ((const uint8_t *)buf)[WIRE_MAGIC_LEN] != WIRE_HEADER)
+		return -1;
+	return (wire_get16((const uint8_t *)buf + at) & WIRE_HF_ENCRYPTED) != 0;
+}
+
 int icarc_init(void)
 {
 	int r = sodium_init();

@@ -126,6 +126,14 @@ ICARC_API size_t icarc_hashbytes(void);
 ICARC_API size_t icarc_idbytes(void);
 ICARC_API size_t icarc_chunk_default(void);
 
+/* Recognise an archive from its first bytes, e.g. before choosing how to open a file or whether to
+ * ask for a passphrase: icarc_is_archive() is 1 when buf starts with the magic (len >= 8);
+ * icarc_peek_encrypted() is 1 or 0 from the header flags (len >= 28), -1 when it cannot tell. */
+#define ICARC_MAGICBYTES 8U
+#define ICARC_PEEKBYTES 28U
+ICARC_API int icarc_is_archive(const void *buf, size_t len);
+ICARC_API int icarc_peek_encrypted(const void *buf, size_t len);
+
 /* ---- keys ---- */
 
 /* A new X25519 key pair. */

@@ -249,11 +249,10 @@ int cli_keys_apply_archive(const struct cli_keys *k, struct icarc_archive *a)
 
 int cli_archive_is_encrypted(int fd)
 {
-	/* Header_Flags bit 0, at offset 8 (magic) + 16 (record header) + 2 (Format_Version) */
-	unsigned char b[27];
-	if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b || memcmp(b, "\x89ICARC\r\n", 8) != 0)
+	unsigned char b[ICARC_PEEKBYTES];
+	if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b)
 		return -1;
-	return (b[26] & 1) != 0;
+	return icarc_peek_encrypted(b, sizeof b);
 }
 
 int cli_open_archive(const char *path, const struct cli_keys *k, struct icarc_archive **out, int *fd_out)

@@ -35,7 +35,7 @@ int cli_stream(struct icarc_reader *r, int fd, const char *name, const struct cl
 		have += (size_t)n;
 	}
 	struct cli_keys k = *keys;
-	k.ask_passphrase = keys->ask_passphrase && have >= 27 && memcmp(head, "\x89ICARC\r\n", 8) == 0 && (head[26] & 1) != 0;
+	k.ask_passphrase = keys->ask_passphrase && icarc_peek_encrypted(head, have) == 1;
 	*exit_code = cli_keys_apply_reader(&k, r);
 	if (*exit_code != EXIT_OK)
 		return ICARC_E_USAGE;

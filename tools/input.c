@@ -11,10 +11,6 @@
 
 #include "tools/input.h"
 
-/* The first 8 bytes of every archive (spec/FORMAT.md, "file magic"). Restated here because tools/
- * sees only format/icarc.h; a public icarc_is_archive() would replace it. */
-static const unsigned char ARCHIVE_MAGIC[8] = {0x89, 'I', 'C', 'A', 'R', 'C', '\r', '\n'};
-
 int tool_input_open(struct tool_input *in, const char *path, const struct cli_keys *k)
 {
 	memset(in, 0, sizeof *in);
@@ -28,9 +24,9 @@ int tool_input_open(struct tool_input *in, const char *path, const struct cli_ke
 		close(fd);
 		return cli_fail(EXIT_USAGE, "%s: not a regular file (decode and diff need random access)", path);
 	}
-	unsigned char m[8] = {0};
+	unsigned char m[ICARC_MAGICBYTES] = {0};
 	ssize_t n = pread(fd, m, sizeof m, 0);
-	if (n == (ssize_t)sizeof m && memcmp(m, ARCHIVE_MAGIC, sizeof m) == 0) {
+	if (n == (ssize_t)sizeof m && icarc_is_archive(m, sizeof m)) {
 		close(fd);
 		int rc = cli_open_archive(path, k, &in->a, &in->fd);
 		if (rc != EXIT_OK)

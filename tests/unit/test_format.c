@@ -340,6 +340,15 @@ static void test_api(void)
 	uint8_t ob[4096];
 	struct icarc_out out = {ob, sizeof ob, 0};
 	struct icarc_in in = {"abc", 3, 0};
+	struct icarc_in none = {NULL, 0, 0};
+	int peek_ok = icarc_writer_add_recipient(w, pk1) == ICARC_OK && icarc_writer_begin_entry(w, "e") == ICARC_OK &&
+	              icarc_writer_push(w, &out, &none, ICARC_FINISH) == ICARC_OK;
+	TAP_OK(peek_ok && icarc_is_archive(ob, out.pos) == 1 && icarc_is_archive(ob, 7) == 0 &&
+	       icarc_is_archive("\x89ICARC\r\r", 8) == 0 && icarc_peek_encrypted(ob, ICARC_PEEKBYTES) == 1 &&
+	       icarc_peek_encrypted(ob, ICARC_PEEKBYTES - 1) == -1, "icarc_is_archive / icarc_peek_encrypted");
+	icarc_writer_free(w);
+	w = icarc_writer_new();
+	out.pos = 0;
 	TAP_IS(icarc_writer_push(w, &out, &in, ICARC_CONTINUE), ICARC_E_USAGE, "data before an entry is a usage error");
 	TAP_IS(icarc_writer_begin_entry(w, "a"), ICARC_OK, "and the handle stays usable");
 	TAP_IS(icarc_writer_set_option(w, ICARC_OPT_LEVEL, 5), ICARC_E_USAGE, "options after the first entry are refused");
