@@ -817,6 +817,16 @@ static int decode(struct dec *d, int32_t wt, int32_t et, struct ic_cvalue *v, un
 			if (r != OK)
 				return r;
 		}
+		if (op_of(d->e, ein) == IC_CT_NAT8) {
+			/* a vec nat8 is always given as bytes (here: an empty vec of another wire type) */
+			uint8_t *bytes = ic_arena_alloc(d->a, (size_t)n + 1);
+			if (bytes == NULL)
+				return hard(d, "candid: out of memory (arena limit)");
+			for (uint64_t k = 0; k < n; k++)
+				bytes[k] = (uint8_t)xs[k].u.u;
+			v->u.vec.v = NULL;
+			v->u.vec.blob = bytes;
+		}
 		return OK;
 	}
 	case IC_CT_RECORD: {

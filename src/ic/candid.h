@@ -105,7 +105,7 @@ struct ic_cvalue {
 		struct {
 			struct ic_cvalue *v; /* vec elements; record: one per expected field, in order */
 			size_t n;
-			const uint8_t *blob; /* vec nat8: the bytes (v is NULL) */
+			const uint8_t *blob; /* vec nat8: the bytes, never NULL (v is NULL) */
 		} vec;
 		struct {
 			uint32_t idx; /* into the expected variant's fields */
