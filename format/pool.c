@@ -2,9 +2,9 @@
  * order (a FIFO of jobs) and wait on the job at its head, so output order never depends on
  * which worker finished first. With 0 threads, jobs run inline in Icarc_pool_submit.
  *
- * The owner thread does not sleep while jobs are queued: Icarc_pool_wait runs queued jobs itself
- * (with a context of its own) until its job is done. On a loaded machine every sleep costs a
- * scheduler wake-up of a millisecond or more, per chunk; a waiting owner is a spare worker. */
+ * Workers wake the owner only when it sleeps in Icarc_pool_wait. (The owner running queued jobs
+ * itself while it waits was tried: on two cores it delays refilling the queue, and pack got
+ * slower; see tests/bench/RESULTS.md.) */
 #include "config.h"
 
 #include <stdlib.h>
@@ -71,14 +71,14 @@ struct pool *Icarc_pool_new(unsigned threads, void *(*make_ctx)(void *arg), void
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	/* the owner's context: inline jobs with 0 threads, helping in Icarc_pool_wait otherwise */
-	p->inline_ctx = make_ctx(arg);
-	if (p->inline_ctx == NULL) {
-		Icarc_pool_free(p);
-		return NULL;
-	}
-	if (threads == 0)
+	if (threads == 0) {
+		p->inline_ctx = make_ctx(arg);
+		if (p->inline_ctx == NULL) {
+			Icarc_pool_free(p);
+			return NULL;
+		}
 		return p;
+	}
 	p->threads = calloc(threads, sizeof *p->threads);
 	p->ctx = calloc(threads, sizeof *p->ctx);
 	p->cap = threads;
@@ -131,21 +131,9 @@ void Icarc_pool_wait(struct pool *p, struct pool_job *job)
 		return;
 	pthread_mutex_lock(&p->mu);
 	while (!job->done) {
-		struct pool_job *j = p->head;
-		if (j == NULL) {
-			p->owner_waits = 1;
-			pthread_cond_wait(&p->done, &p->mu);
-			p->owner_waits = 0;
-			continue;
-		}
-		/* a queued job (later than ours, which a worker runs): do it here rather than sleep */
-		p->head = j->next;
-		if (p->head == NULL)
-			p->tail = NULL;
-		pthread_mutex_unlock(&p->mu);
-		j->run(j, p->inline_ctx);
-		pthread_mutex_lock(&p->mu);
-		j->done = 1;
+		p->owner_waits = 1;
+		pthread_cond_wait(&p->done, &p->mu);
+		p->owner_waits = 0;
 	}
 	pthread_mutex_unlock(&p->mu);
 }
