@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	        "  --size-method NAME, --read-method NAME, --token-method NAME\n"
 	        "                      method names (stable_size, stable_read, stable_token; '' = no token)\n"
 	        "  --restarts N        query mode: start again up to N times when the state changed (default 2)\n"
+	        "  --check-every SIZE  query mode: read the token every SIZE bytes too, to stop early when the\n"
+	        "                      state changed (default 256M)\n"
 	        "  --slice SIZE        query mode: bytes per stable_read (default: 3 MiB - 4 KiB, under the query\n"
 	        "                      reply limit); halved whenever the canister says a reply is too large\n"
 	        "  --network ic|URL    the IC (https://icp-api.io, default) or a replica's URL\n"
@@ -186,7 +188,7 @@ int cmd_pull(int argc, char **argv)
 		{"no-progress", no_argument, NULL, 'Q'},        {"json", no_argument, NULL, 'j'},
 		{"size-method", required_argument, NULL, 1},    {"read-method", required_argument, NULL, 2},
 		{"token-method", required_argument, NULL, 3},   {"restarts", required_argument, NULL, 4},
-		{"slice", required_argument, NULL, 6},
+		{"slice", required_argument, NULL, 6},          {"check-every", required_argument, NULL, 7},
 		{"verbose", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct aout_opts ao;
@@ -255,6 +257,11 @@ int cmd_pull(int argc, char **argv)
 			if (cli_parse_size(optarg, &v) != 0 || v < 65536 || v > (64U << 20))
 				return cli_fail(EXIT_USAGE, "--slice wants 64K..64M, got '%s'", optarg);
 			p.slice = v;
+			break;
+		case 7:
+			if (cli_parse_size(optarg, &v) != 0 || v == 0)
+				return cli_fail(EXIT_USAGE, "--check-every wants a size, got '%s'", optarg);
+			p.check_every = v;
 			break;
 		case 'v': no.verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;

@@ -20,6 +20,7 @@ struct piece {
 };
 
 struct slot {
+	uint64_t op; /* the request in flight (ic_agent_submit's id) */
 	size_t entry;
 	uint64_t off, len; /* len: ENC_WHOLE until a whole-entry reply came */
 	uint64_t filled, asked;
@@ -114,6 +115,7 @@ static int submit(struct run *u, struct slot *s)
 	ic_buf_free(&arg);
 	if (id == 0)
 		return cli_fail(EXIT_INTERNAL, "cannot submit %s for %s", u->s->what, en->name);
+	s->op = id;
 	s->asked = want;
 	s->inflight = 1;
 	u->inflight++;
@@ -136,7 +138,18 @@ static int submit_all(struct run *u)
 
 static int complete(struct run *u, struct ic_result *r)
 {
-	struct slot *s = r->user;
+	/* found by request id, not r->user: a result of an earlier run that stopped early (its slots
+	 * are gone) is dropped */
+	struct slot *s = NULL;
+	for (size_t i = 0; i < u->count && s == NULL; i++) {
+		struct slot *c = &u->slots[(u->head + i) % u->cap];
+		if (c->inflight && c->op == r->id)
+			s = c;
+	}
+	if (s == NULL) {
+		ic_result_free(r);
+		return EXIT_OK;
+	}
 	const struct enc_entry *en = &u->ent[s->entry];
 	s->inflight = 0;
 	u->inflight--;
@@ -247,6 +260,7 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 	if (u.slots == NULL)
 		return cli_fail(EXIT_IO, "out of memory");
 	int rc = EXIT_OK;
+	uint64_t checked = e->stats.bytes;
 	for (;;) {
 		fill(&u);
 		if (u.count == 0)
@@ -277,6 +291,12 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 			ic_agent_stats(e->agent, &st);
 			progress_update(e->progress, e->stats.bytes, st.retries);
 		}
+		if (s->check && e->stats.bytes - checked >= s->check_every) {
+			checked = e->stats.bytes;
+			rc = s->check(s->ctx);
+			if (rc != EXIT_OK)
+				break;
+		}
 	}
 	if (rc == EXIT_OK && e->progress) {
 		struct ic_agent_stats st;
@@ -286,7 +306,7 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 	for (size_t i = 0; i < u.cap; i++)
 		slot_clear(&u.slots[i]);
 	free(u.slots);
-	/* results of requests still in flight are dropped (their slots are gone) */
+	/* results of requests still in flight are dropped now or when they come (complete()) */
 	if (rc != EXIT_OK) {
 		struct ic_result *r;
 		while ((r = ic_agent_next(e->agent)) != NULL)

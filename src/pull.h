@@ -125,9 +125,12 @@ struct enc_source {
 	             char *err, size_t errlen);
 	/* 1 if a rejection means the reply would have been too large (then the slice is halved). */
 	int (*too_large)(void *ctx, const struct ic_result *r);
-	/* Called after each completed request (query mode: consistency checks); non-zero stops. */
 	void *ctx;
 	const char *what; /* "read_canister_snapshot_data", "stable_read": for messages */
+	/* Optional: called every check_every bytes (query mode: has the state changed?); an exit
+	 * code other than EXIT_OK stops the run. */
+	int (*check)(void *ctx);
+	uint64_t check_every;
 };
 
 struct enc_stats {
@@ -168,10 +171,12 @@ struct pull_ctx {
 	/* stable */
 	const char *size_method, *read_method, *token_method;
 	unsigned restarts;
-	uint64_t slice; /* query mode: first slice size, 0: the default */
+	uint64_t slice;       /* query mode: first slice size, 0: the default */
+	uint64_t check_every; /* query mode: token read every this many bytes, 0: the default */
 	uint8_t token[64];
 	size_t token_len;
 	int have_token;
+	int changed; /* query mode: the token changed during the read (found by a check) */
 	uint64_t total;
 };
 /* `--snapshot new|ID`: take (optionally stopping the canister) or use a snapshot, then read it. */

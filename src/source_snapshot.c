@@ -263,7 +263,7 @@ int pull_snapshot(struct pull_ctx *p, const char *which, int stop)
 		progress_init(&p->progress, p->progress.enabled, "pull", total - (done < total ? done : total));
 		p->total = total;
 		struct enc_source src = {IC_OP_CALL, IC_SNAPSHOT_SLICE_MAX, IC_SNAPSHOT_SLICE_MAX, snap_request, snap_bytes, NULL,
-		                         p, "read_canister_snapshot_data"};
+		                         p, "read_canister_snapshot_data", NULL, 0};
 		rc = enc_run(&p->enc, &src, ent, n);
 	}
 	free(ent);

@@ -152,6 +152,25 @@ static int read_token(struct pull_ctx *p, uint8_t *tok, size_t *len, int *have)
 	return rc;
 }
 
+/* Every QUERY_CHECK_BYTES: has the token changed already? Then stop early (no point reading the
+ * rest of a state that will be thrown away). The token of the start is in p->token. */
+#define QUERY_CHECK_BYTES (256U << 20)
+static int check_token(void *ctx)
+{
+	struct pull_ctx *p = ctx;
+	uint8_t t[64];
+	size_t l;
+	int h;
+	int rc = read_token(p, t, &l, &h);
+	if (rc != EXIT_OK)
+		return rc;
+	if (h && (l != p->token_len || memcmp(t, p->token, l) != 0)) {
+		p->changed = 1;
+		return EXIT_REMOTE;
+	}
+	return EXIT_OK;
+}
+
 int pull_stable(struct pull_ctx *p)
 {
 	for (unsigned attempt = 0;; attempt++) {
@@ -201,7 +220,11 @@ int pull_stable(struct pull_ctx *p)
 		snprintf(e.name, sizeof e.name, "stable_memory");
 		e.size = size;
 		struct enc_source src = {IC_OP_QUERY, p->slice ? p->slice : QUERY_SLICE, QUERY_MIN_SLICE, read_request,
-		                         read_bytes, read_too_large, p, p->read_method};
+		                         read_bytes, read_too_large, p, p->read_method, h0 ? check_token : NULL,
+		                         p->check_every ? p->check_every : QUERY_CHECK_BYTES};
+		memcpy(p->token, t0, l0);
+		p->token_len = l0;
+		p->changed = 0;
 		uint64_t done = 0;
 		rc = aout_resume_entries(p->out, 0, &e, 1, &done);
 		if (rc != EXIT_OK)
@@ -209,6 +232,8 @@ int pull_stable(struct pull_ctx *p)
 		progress_init(&p->progress, p->progress.enabled, "pull", size - done);
 		p->total = size;
 		rc = enc_run(&p->enc, &src, &e, 1);
+		if (rc != EXIT_OK && p->changed)
+			rc = EXIT_OK; /* found early: t1 and size1 below say how */
 		if (rc == EXIT_OK)
 			rc = read_token(p, t1, &l1, &h1);
 		if (rc == EXIT_OK)

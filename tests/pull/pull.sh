@@ -114,6 +114,11 @@ grep_err "changed during the pull \(token [0-9a-f]+ -> [0-9a-f]+" "... naming th
 expect 7 "a canister that keeps changing fails after the restarts" -- \
 	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o m.icarc --no-encrypt --restarts 2
 grep_err "starting again \(2 of 2\)" "... after starting again twice"
+before=$(admin GET /_/counters | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stable_reads"])')
+expect 7 "--check-every 1M: the change is found before the whole memory is read" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o m.icarc --no-encrypt --restarts 0 --check-every 1M --slice 1M --concurrency 1
+reads=$(($(admin GET /_/counters | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stable_reads"])') - before))
+[ "$reads" -lt 5 ] && ok "... after $reads of 5 reads" || not_ok "$reads reads: the whole memory was read"
 expect 7 "to a pipe: the change is caught and the archive is left incomplete" -- \
 	sh -c '"$0" pull '"$CID --stable-memory $NET --identity $PEM"' --no-encrypt > m2.icarc' "$ICARC"
 expect 4 "... and verify says so" -- "$ICARC" verify m2.icarc
