@@ -242,6 +242,11 @@ outmed() { col "$1" "$2" 6 | median | awk '{printf "%.2f", $1 / 1e6}'; }
 
 echo
 echo "icarc bench: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -m), $(nproc) CPUs: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+vers="zstd $(zstd --version 2>/dev/null | sed -n 's/.* v\([0-9.]*\),.*/\1/p')"
+peer zstd && vers="$vers, age $(age --version 2>/dev/null)"
+peer restic && vers="$vers, $(restic version 2>/dev/null | cut -d' ' -f1-2)"
+peer borg && vers="$vers, $(borg --version 2>/dev/null)"
+echo "peers: $vers; icarc level 3, 1 MiB chunks, one recipient; restic compression auto; borg repokey, -C zstd,3"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: wall times carry others' load)"
 echo "image: $BYTES bytes ($SIZE; $(prim zero_chunks) of $(prim chunks) 1 MiB chunks all zero), $RUNS rounds, medians"
 echo
@@ -253,19 +258,22 @@ U1=$(prim unpack_one_core)
 echo "  hash+zstd-3+AEAD: $L1 MB/s one core, so the two-core pack limit is $((2 * L1)) MB/s;" \
 	"open+unzstd+hash: $U1 MB/s one core"
 echo
-printf '%-8s %-10s %8s %8s %9s %10s %12s\n' op tool "MB/s" "CPU s" "RSS MiB" "out MB" "icarc/peer"
+printf '%-8s %-10s %8s %8s %9s %10s %11s %9s\n' op tool "MB/s" "CPU s" "RSS MiB" "out MB" "icarc/peer" "CPU ratio"
 for op in pack extract verify; do
 	ic=$(mbs "$op" icarc)
+	icpu=$(cpumed "$op" icarc)
 	for t in icarc zstd+age restic borg; do
 		[ -n "$(col "$op" "$t" 3)" ] || continue
 		m=$(mbs "$op" "$t")
-		ratio=-
+		ratio=- cratio=-
 		[ "$t" != icarc ] && ratio=$(echo "$ic $m" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2 }')
+		# how many times less CPU time icarc spends than the peer for the same bytes
+		[ "$t" != icarc ] && cratio=$(echo "$icpu $(cpumed "$op" "$t")" | awk '{ if ($1 > 0) printf "%.2fx", $2 / $1 }')
 		out=$(outmed "$op" "$t")
 		[ "$op" = pack ] || out=-
 		name=$t
 		[ "$t" = zstd+age ] && { [ "$op" = pack ] && name="zstd|age" || name="age|zstd"; }
-		printf '%-8s %-10s %8s %8s %9s %10s %12s\n' "$op" "$name" "$m" "$(cpumed "$op" "$t")" "$(rssmax "$op" "$t")" "$out" "$ratio"
+		printf '%-8s %-10s %8s %8s %9s %10s %11s %9s\n' "$op" "$name" "$m" "$(cpumed "$op" "$t")" "$(rssmax "$op" "$t")" "$out" "$ratio" "$cratio"
 	done
 done
 if [ "$BIG" != 0 ]; then
