@@ -31,13 +31,18 @@ int snapdir_meta_parse(const char *text, size_t len, struct snapdir_meta *m, cha
 			snprintf(err, errlen, "%s is missing or not a number", keys[k]);
 			goto out;
 		}
-	if (json_u64(json_get(j, "taken_at_timestamp"), &m->taken_at_timestamp) != 0) {
-		snprintf(err, errlen, "taken_at_timestamp is missing or not a number");
+	/* older writers may lack these two: no timestamp, no chunk store */
+	const struct json *ts = json_get(j, "taken_at_timestamp");
+	if (ts != NULL && json_u64(ts, &m->taken_at_timestamp) != 0) {
+		snprintf(err, errlen, "taken_at_timestamp is not a number");
 		goto out;
 	}
 	const struct json *store = json_get(j, "wasm_chunk_store");
-	if (store == NULL || store->type != JSON_ARRAY) {
-		snprintf(err, errlen, "wasm_chunk_store is missing or not an array");
+	static const struct json none = {JSON_ARRAY, 0, NULL, 0, NULL, 0, NULL, 0, NULL};
+	if (store == NULL)
+		store = &none;
+	if (store->type != JSON_ARRAY) {
+		snprintf(err, errlen, "wasm_chunk_store is not an array");
 		goto out;
 	}
 	m->hashes = calloc(store->n + 1, sizeof *m->hashes);
