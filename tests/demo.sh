@@ -1,13 +1,22 @@
 #!/bin/sh
 # demo.sh BUILDDIR - the main job on the bundled default, as the README's first command runs it.
-# A generated canister stable-memory image (MessagePack state behind a length prefix, sparse
-# pages, media) is packed into an encrypted archive, verified, inspected and extracted; when the
-# decode and diff commands are built, a path of the state is decoded and two days are compared.
+# 1. tests/pull_demo.sh: the local test replica with a demo canister holding a generated
+#    MessagePack state; an encrypted snapshot pulled, verified, decoded; the state changed, pulled
+#    again, the two snapshots diffed.
+# 2. Offline: a generated stable-memory image packed, verified with and without the key,
+#    inspected, restored byte for byte, decoded and diffed against the next day's image.
 set -eu
 B=${1:?usage: demo.sh BUILDDIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
 ICARC="$B/src/icarc"
 D="$B/demo"
+rc=0
+sh "$top/tests/pull_demo.sh" "$B" || rc=$?
+case $rc in
+0) ;;
+77) echo "demo: the replica part needs Node.js modules: ./dev deps (npm ci in tests/replica)" ;;
+*) echo "demo: the pull demo failed (exit $rc)"; exit "$rc" ;;
+esac
 rm -rf "$D" && mkdir -p "$D"
 cd "$D"
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
