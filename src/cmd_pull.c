@@ -25,6 +25,8 @@ static void usage(FILE *f)
 	        "  --snapshot ID       read an existing snapshot (hex id, as `icp canister snapshot list` shows)\n"
 	        "                      entries: metadata.json (as icp-cli writes it), wasm_module, wasm_memory,\n"
 	        "                      stable_memory, wasm_chunk/<sha256 hex>; needs a controller's --identity\n"
+	        "  --delete-snapshot   delete the snapshot once the archive is complete (a canister keeps at\n"
+	        "                      most 10: for daily backups with --snapshot new)\n"
 	        "  --stable-memory     read stable memory with the canister's queries (spec/CANISTER.md):\n"
 	        "                      entry stable_memory; the consistency token is read before and after\n"
 	        "  --size-method NAME, --read-method NAME, --token-method NAME\n"
@@ -108,7 +110,7 @@ static int check_resumed(struct pull_ctx *p, struct aout *out, const char *sourc
 }
 
 static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, const struct cli_keys *keys, int resume,
-               const char *snapshot, int stop, int stable, int json)
+               const char *snapshot, int stop, int stable, int json, int delete_after)
 {
 	struct ic_identity id;
 	memset(&id, 0, sizeof id);
@@ -153,7 +155,13 @@ static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, co
 		rc = aout_finish(&out);
 		archive_bytes = aout_archive_bytes(&out);
 	}
-	if (rc == EXIT_OK && p->sid_len && strcmp(snapshot, "new") == 0) {
+	/* the archive is complete and renamed: only now may the snapshot go */
+	if (rc == EXIT_OK && delete_after) {
+		rc = pull_delete_snapshot(p);
+		if (rc != EXIT_OK)
+			cli_warn("the archive is complete; the snapshot was not deleted");
+	}
+	if (rc == EXIT_OK && p->sid_len && strcmp(snapshot, "new") == 0 && !delete_after) {
 		char h[2 * IC_SNAPSHOT_ID_MAX + 1];
 		ic_hex(h, p->sid, p->sid_len);
 		if (!json)
@@ -189,6 +197,7 @@ int cmd_pull(int argc, char **argv)
 		{"size-method", required_argument, NULL, 1},    {"read-method", required_argument, NULL, 2},
 		{"token-method", required_argument, NULL, 3},   {"restarts", required_argument, NULL, 4},
 		{"slice", required_argument, NULL, 6},          {"check-every", required_argument, NULL, 7},
+		{"delete-snapshot", no_argument, NULL, 8},
 		{"verbose", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct aout_opts ao;
@@ -206,7 +215,7 @@ int cmd_pull(int argc, char **argv)
 	p.token_method = "stable_token";
 	p.restarts = 2;
 	const char *snapshot = NULL;
-	int stable = 0, stop = 0, resume = 0, progress = -1, json = 0, c;
+	int stable = 0, stop = 0, resume = 0, progress = -1, json = 0, delete_after = 0, c;
 	unsigned window = 0;
 	uint64_t v;
 	while ((c = getopt_long(argc, argv, "o:r:i:h", opts, NULL)) != -1) {
@@ -263,6 +272,7 @@ int cmd_pull(int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "--check-every wants a size, got '%s'", optarg);
 			p.check_every = v;
 			break;
+		case 8: delete_after = 1; break;
 		case 'v': no.verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -287,7 +297,9 @@ int cmd_pull(int argc, char **argv)
 	p.enc.window = window; /* 0: by the slice size, within ENC_WINDOW_BYTES */
 #ifdef HAVE_LIBCURL
 	keys.passphrase_file = ao.passphrase_file;
-	int rc = run(&p, &no, &ao, &keys, resume, snapshot, stop, stable, json);
+	if (delete_after && !snapshot)
+		return cli_fail(EXIT_USAGE, "--delete-snapshot goes with --snapshot");
+	int rc = run(&p, &no, &ao, &keys, resume, snapshot, stop, stable, json, delete_after);
 	ic_agent_free(p.agent);
 	return rc;
 #else

@@ -181,6 +181,8 @@ struct pull_ctx {
 };
 /* `--snapshot new|ID`: take (optionally stopping the canister) or use a snapshot, then read it. */
 int pull_snapshot(struct pull_ctx *p, const char *which, int stop);
+/* Delete the snapshot read (--delete-snapshot, once the archive is complete). */
+int pull_delete_snapshot(struct pull_ctx *p);
 /* `--stable-memory`: the canister's query interface (spec/CANISTER.md). */
 int pull_stable(struct pull_ctx *p);
 

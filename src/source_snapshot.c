@@ -166,6 +166,18 @@ static int take(struct pull_ctx *p, int stop)
 	return rc;
 }
 
+int pull_delete_snapshot(struct pull_ctx *p)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_snapshot(&b, &p->canister, p->sid, p->sid_len);
+	struct ic_result *r;
+	int rc = mgmt(p, "delete_canister_snapshot", &b, &r);
+	ic_buf_free(&b);
+	ic_result_free(r);
+	return rc;
+}
+
 int pull_snapshot(struct pull_ctx *p, const char *which, int stop)
 {
 	int rc;

@@ -50,6 +50,12 @@ EOF
 expect 0 "pull --snapshot ID of the same snapshot, to stdout, unencrypted" -- \
 	sh -c '"$0" pull '"$CID --snapshot $SID $NET --identity $PEM"' --no-encrypt > s2.icarc' "$ICARC"
 "$ICARC" extract --entry stable_memory -o s2.out s2.icarc && same s2.out stable.bin "the stdout archive holds the same stable memory"
+expect 0 "pull --snapshot new --stop --delete-snapshot" -- \
+	"$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -o d.icarc --no-encrypt --delete-snapshot --json
+SID2=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshot_id"])' out.txt 2>/dev/null)
+admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$SID2" "$SID" &&
+	ok "... deleted that snapshot ($SID2), kept the other" || not_ok "snapshot $SID2 not deleted"
+"$ICARC" extract --entry stable_memory -o d.out d.icarc && same d.out stable.bin "... and the archive is complete"
 expect 7 "an anonymous pull of a snapshot is refused by the replica" -- \
 	"$ICARC" pull $CID --snapshot "$SID" $NET -o anon.icarc --no-encrypt
 grep_err "IC0512" "... with the replica's reject code"
