@@ -161,7 +161,7 @@ static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, co
 		if (rc != EXIT_OK)
 			cli_warn("the archive is complete; the snapshot was not deleted");
 	}
-	if (rc == EXIT_OK && p->sid_len && strcmp(snapshot, "new") == 0 && !delete_after) {
+	if (rc == EXIT_OK && p->sid_len && strcmp(snapshot, "new") == 0 && !delete_after && !resume) {
 		char h[2 * IC_SNAPSHOT_ID_MAX + 1];
 		ic_hex(h, p->sid, p->sid_len);
 		if (!json)

@@ -181,10 +181,16 @@ int pull_delete_snapshot(struct pull_ctx *p)
 int pull_snapshot(struct pull_ctx *p, const char *which, int stop)
 {
 	int rc;
+	char resumed_sid[2 * IC_SNAPSHOT_ID_MAX + 1];
+	if (strcmp(which, "new") == 0 && p->out->resumed) {
+		/* the same command again with --resume: go on with the snapshot the cut archive holds */
+		if (aout_resumed_meta(p->out, "snapshot_id", resumed_sid, sizeof resumed_sid) == NULL)
+			return cli_fail(EXIT_USAGE, "cannot resume: %s names no snapshot", p->out->part);
+		which = resumed_sid;
+		stop = 0;
+		cli_warn("resuming snapshot %s of %s", which, p->canister_text);
+	}
 	if (strcmp(which, "new") == 0) {
-		if (p->out->resumed)
-			return cli_fail(EXIT_USAGE, "--resume continues the snapshot the cut archive holds: give its id "
-			                            "(--snapshot ID, see icarc info)");
 		rc = take(p, stop);
 		if (rc != EXIT_OK)
 			return rc;

@@ -44,8 +44,11 @@ expect 2 "--resume with another snapshot id is refused" -- \
 	"$ICARC" pull $CID --snapshot 0000000000000009"${SID#0000000000000001}" $NET --identity "$PEM" -o s.icarc --resume -i backup.key
 grep_err "holds snapshot $SID" "... naming the snapshot the archive holds"
 before=$(counter snapshot_read_bytes)
-expect 0 "pull --snapshot ID --resume continues it" -- \
-	"$ICARC" pull $CID --snapshot "$SID" $NET --identity "$PEM" -o s.icarc --resume -i backup.key
+expect 0 "the same command (--snapshot new --stop) with --resume continues the archive's snapshot" -- \
+	"$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -o s.icarc --resume -i backup.key
+grep_err "resuming snapshot $SID" "... and says which"
+[ "$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))')" = 1 ] &&
+	ok "... without taking another snapshot" || not_ok "a new snapshot was taken"
 read_bytes=$(($(counter snapshot_read_bytes) - before))
 [ "$read_bytes" -lt $((SIZE - 4000000)) ] && ok "the resume read $read_bytes of $SIZE bytes again" ||
 	not_ok "the resume read $read_bytes bytes (of $SIZE): complete chunks were read again"
