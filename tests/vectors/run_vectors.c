@@ -32,7 +32,7 @@
 static const char *vdir;
 
 struct vdesc {
-	char name[256], archive[256], expect[64], comment[1024];
+	char name[256], archive[256], expect[64], comment[1024], todo[1024];
 	int status, random_status, keyless_status;
 	char identity[4][256];
 	int n_id;
@@ -108,6 +108,8 @@ static int parse_desc(const char *path, struct vdesc *d)
 			snprintf(d->passphrase, sizeof d->passphrase, "%s", v);
 		else if (strcmp(k, "comment") == 0)
 			snprintf(d->comment, sizeof d->comment, "%s", v);
+		else if (strcmp(k, "todo") == 0)
+			snprintf(d->todo, sizeof d->todo, "%s", v);
 		else if (strcmp(k, "sha256") == 0 && d->n_ents < MAXENT) {
 			int at = 0;
 			if (sscanf(v, "%64s %zu %n", d->ents[d->n_ents].hex, &d->ents[d->n_ents].size, &at) != 2 || at == 0)
@@ -582,6 +584,13 @@ static int run_one(const char *name)
 	free(res);
 	free(exact);
 	sodium_memzero(&k, sizeof k);
+	if (!ok && d.todo[0]) { /* a known shortcoming of libicarc: reported, not failed */
+		TAP_DIAG("%s: %s", name, diag);
+		printf("not ok %d - %s: %s # TODO %s\n", ++tap_n, name, d.expect, d.todo);
+		return 0;
+	}
+	if (ok && d.todo[0])
+		TAP_DIAG("%s passes now: drop its todo in mkvectors.c (%s)", name, d.todo);
 	if (!ok)
 		TAP_DIAG("%s: %s", name, diag);
 	if (strcmp(d.expect, "success") == 0)
