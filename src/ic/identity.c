@@ -94,6 +94,17 @@ int ic_ed25519_der_verify(const uint8_t *der, size_t der_len, const uint8_t *msg
 	return crypto_sign_verify_detached(sig, msg, len, der + 12) == 0;
 }
 
+int ic_secp256k1_pub_matches(const struct ic_identity *id, const uint8_t *pub, size_t len)
+{
+	secp256k1_pubkey pk;
+	uint8_t full[65];
+	size_t n = sizeof full;
+	if (id->kind != IC_IDENTITY_SECP256K1 || ctx() == NULL || !secp256k1_ec_pubkey_parse(ctx(), &pk, pub, len))
+		return 0;
+	secp256k1_ec_pubkey_serialize(ctx(), full, &n, &pk, SECP256K1_EC_UNCOMPRESSED);
+	return n == 65 && memcmp(full, id->der + 23, 65) == 0;
+}
+
 void ic_identity_wipe(struct ic_identity *id)
 {
 	sodium_memzero(id, sizeof *id);

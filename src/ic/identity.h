@@ -35,6 +35,8 @@ int ic_identity_sign(const struct ic_identity *id, const uint8_t *msg, size_t le
 /* Check an Ed25519 signature against a 44-byte DER key (query response node keys). 1 valid. */
 int ic_ed25519_der_verify(const uint8_t *der, size_t der_len, const uint8_t *msg, size_t len, const uint8_t sig[64]);
 void ic_identity_wipe(struct ic_identity *id);
+/* 1 if pub (33-byte compressed or 65-byte uncompressed point) is the secp256k1 identity's key. */
+int ic_secp256k1_pub_matches(const struct ic_identity *id, const uint8_t *pub, size_t len);
 
 extern const uint8_t ic_der_prefix_ed25519[12];
 extern const uint8_t ic_der_prefix_secp256k1[23];

@@ -73,29 +73,36 @@ static enum curve curve_of(const struct tlv *oid)
 
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
-/* The public key in a BIT STRING (`03 len 00 key`), or NULL. */
-static const uint8_t *bitstring_key(const uint8_t *p, size_t len, size_t keylen)
+/* The public key in a BIT STRING (`03 len 00 key`) of one of the given lengths, or NULL. */
+static const uint8_t *bitstring_key(const uint8_t *p, size_t len, size_t keylen, size_t alt, size_t *got)
 {
-	return len == keylen + 1 && p[0] == 0 ? p + 1 : NULL;
+	if (len < 1 || p[0] != 0 || (len - 1 != keylen && len - 1 != alt))
+		return NULL;
+	*got = len - 1;
+	return p + 1;
 }
 
-/* [1] publicKey: explicit (a1 { 03 ... }, what SEC1 and ring's v2 write) or implicit (81 ...). */
-static const uint8_t *pubkey_field(const struct tlv *t, const struct der *outer, size_t keylen)
+/* [1] publicKey: explicit (a1 { 03 ... }, what SEC1 and ring's v2 write) or implicit (81 ...).
+ * alt: a second accepted length (33 for compressed EC points), or 0. */
+static const uint8_t *pubkey_field(const struct tlv *t, const struct der *outer, size_t keylen, size_t alt,
+                                   size_t *got)
 {
 	if (t->tag == 0x81)
-		return bitstring_key(t->p, t->len, keylen);
+		return bitstring_key(t->p, t->len, keylen, alt, got);
 	if (t->tag == 0xa1) {
 		struct der in = inside(t, outer);
 		struct tlv bs;
 		if (next(&in, &bs) != 0 || bs.tag != 0x03 || in.pos != in.len)
 			return NULL;
-		return bitstring_key(bs.p, bs.len, keylen);
+		return bitstring_key(bs.p, bs.len, keylen, alt, got);
 	}
 	return NULL;
 }
 
 static int check_pub(const struct ic_identity *id, const uint8_t *pub, size_t keylen)
 {
+	if (id->kind == IC_IDENTITY_SECP256K1) /* compressed or not: compare the points */
+		return ic_secp256k1_pub_matches(id, pub, keylen);
 	return memcmp(id->der + id->der_len - keylen, pub, keylen) == 0;
 }
 
@@ -112,6 +119,7 @@ static int sec1(struct ic_identity *id, const struct tlv *seq, const struct der 
 	if (next(&d, &k) != 0 || k.tag != 0x04 || k.len != 32)
 		return BAD("EC PRIVATE KEY: expected a 32-byte private key at byte %zu", v.off + 3);
 	const uint8_t *pub = NULL;
+	size_t publen = 0;
 	while (d.pos < d.len) {
 		if (next(&d, &t) != 0)
 			return BAD("EC PRIVATE KEY: malformed DER at byte %zu", d.base + d.pos);
@@ -124,8 +132,8 @@ static int sec1(struct ic_identity *id, const struct tlv *seq, const struct der 
 				           "principal only)", t.off);
 			curve = named;
 		} else if (t.tag == 0xa1) {
-			pub = pubkey_field(&t, &d, 65);
-			if (pub == NULL || pub[0] != 0x04)
+			pub = pubkey_field(&t, &d, 65, 33, &publen);
+			if (pub == NULL || (publen == 65 ? pub[0] != 0x04 : pub[0] != 0x02 && pub[0] != 0x03))
 				return BAD("EC PRIVATE KEY: malformed public key at byte %zu", t.off);
 		} else {
 			return BAD("EC PRIVATE KEY: unexpected field 0x%02x at byte %zu", t.tag, t.off);
@@ -133,15 +141,15 @@ static int sec1(struct ic_identity *id, const struct tlv *seq, const struct der 
 	}
 	if (curve == CURVE_P256) {
 		/* no P-256 arithmetic here: the principal comes from the public key in the file */
-		if (pub == NULL)
-			return BAD("EC PRIVATE KEY: a P-256 key without its public key; re-export it with OpenSSL "
-			           "(`openssl ec -in KEY -out KEY2`)");
+		if (pub == NULL || publen != 65)
+			return BAD("EC PRIVATE KEY: a P-256 key without its uncompressed public key; re-export it with "
+			           "OpenSSL (`openssl ec -in KEY -out KEY2`)");
 		ic_identity_from_p256_public(id, pub);
 		return 0;
 	}
 	if (ic_identity_from_secp256k1(id, k.p) != 0)
 		return BAD("EC PRIVATE KEY: the private key is not a valid secp256k1 scalar");
-	if (pub != NULL && !check_pub(id, pub, 65))
+	if (pub != NULL && !check_pub(id, pub, publen))
 		return BAD("EC PRIVATE KEY: the public key does not belong to the private key");
 	return 0;
 }
@@ -168,11 +176,12 @@ static int pkcs8(struct ic_identity *id, const struct tlv *seq, const struct der
 		if (key.len != 34 || key.p[0] != 0x04 || key.p[1] != 32)
 			return BAD("PRIVATE KEY: expected a 32-byte Ed25519 seed at byte %zu", key.off);
 		const uint8_t *pub = NULL;
+		size_t publen = 0;
 		while (d.pos < d.len) { /* [0] attributes are skipped; [1] public key (dfx's v2) */
 			if (next(&d, &t) != 0)
 				return BAD("PRIVATE KEY: malformed DER at byte %zu", d.base + d.pos);
 			if (t.tag == 0xa1 || t.tag == 0x81) {
-				pub = pubkey_field(&t, &d, 32);
+				pub = pubkey_field(&t, &d, 32, 0, &publen);
 				if (pub == NULL)
 					return BAD("PRIVATE KEY: malformed Ed25519 public key at byte %zu", t.off);
 			} else if (t.tag != 0xa0) {
