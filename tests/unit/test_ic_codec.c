@@ -410,6 +410,17 @@ static void test_pem(void)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		TAP_OK(ic_identity_from_pem(&id, bad[i], strlen(bad[i]), err, sizeof err) != 0, "pem: rejects bad input %zu (%s)",
 		       i, err);
+	/* a key file whose public key is not the private key's: refused (quill's key, last byte changed) */
+	static const char quill_b64[] = "MHQCAQEEIE+3ipe2ruuJOmeBAhImUP/jic7Qwk2fXC8BaAmu6VK4oAcGBSuBBAAKoUQDQgAEBQKn0CLyiA/fQf6L8S07/MDJ9kIJTzZvm2jFo2/yvSToGee+XzP/GCE408ZcZFM1EwUsknDBoSd0EF1PzFRmJg==";
+	uint8_t der[200];
+	size_t dl = 0;
+	char b64[400], pem[600];
+	sodium_base642bin(der, sizeof der, quill_b64, strlen(quill_b64), NULL, &dl, NULL, sodium_base64_VARIANT_ORIGINAL);
+	der[dl - 1] ^= 1;
+	sodium_bin2base64(b64, sizeof b64, der, dl, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(pem, sizeof pem, "-----BEGIN EC PRIVATE KEY-----\n%s\n-----END EC PRIVATE KEY-----\n", b64);
+	TAP_OK(dl == 118 && ic_identity_from_pem(&id, pem, strlen(pem), err, sizeof err) != 0 && strstr(err, "does not belong"),
+	       "pem: a public key that does not match the private key is refused (%s)", err);
 }
 
 int main(void)
