@@ -280,6 +280,14 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "%s/vectors/candid", shared ? shared : "../shared");
 	static const char *files[] = {"prim.test.did", "construct.test.did", "reference.test.did", "subtypes.test.did",
 	                              "overshoot.test.did", "spacebomb.test.did"};
+	char probe[4200];
+	snprintf(probe, sizeof probe, "%s/prim.test.did", dir);
+	FILE *pf = fopen(probe, "r");
+	if (pf == NULL) { /* the suite lives outside the tree (ICARC_SHARED): say so rather than fail */
+		printf("1..0 # SKIP the Candid suite is not at %s (set ICARC_SHARED)\n", dir);
+		return 0;
+	}
+	fclose(pf);
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
 			run_file(dir, argv[i]);

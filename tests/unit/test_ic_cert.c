@@ -123,8 +123,10 @@ static void test_mainnet(void)
 		size_t len = 0;
 		char err[300] = "";
 		uint8_t *body = slurp(v[i].file, &len);
-		if (!TAP_OK(body != NULL, "mainnet: read %s", v[i].file))
+		if (body == NULL) { /* the vectors live outside the tree (ICARC_SHARED) */
+			tap_skip("mainnet certificate vectors not found (set ICARC_SHARED)");
 			continue;
+		}
 		struct ic_cbor_doc d;
 		const uint8_t *cb;
 		size_t cl;
