@@ -56,7 +56,7 @@ size_t Icarc_chunk_record_max(uint32_t chunk_size)
 	return WIRE_RECORD_HDR + WIRE_CHUNK_PREFIX + WIRE_SEAL_OVERHEAD + WIRE_HASH_LEN + bound;
 }
 
-static int all_zero(const uint8_t *p, size_t n)
+int Icarc_all_zero(const uint8_t *p, size_t n)
 {
 	uint64_t acc = 0;
 	size_t i = 0;
@@ -109,7 +109,7 @@ size_t Icarc_chunk_seal(struct chunk_ctx *cc, const struct icarc_keys *k, const 
 	size_t data_len;
 	unsigned codec;
 
-	if (all_zero(plain, c->plain_len)) {
+	if (plain == NULL || Icarc_all_zero(plain, c->plain_len)) { /* NULL: known zero (writer.c) */
 		zero_hash128(cc, msg, c->plain_len);
 		codec = ICARC_CODEC_ZERO;
 		data_len = 0;

@@ -89,12 +89,16 @@ struct chunk_ctx *Icarc_chunk_ctx_new(int level);
 void Icarc_chunk_ctx_free(struct chunk_ctx *c);
 /* Bytes needed for a CHUNK record of a chunk of `chunk_size` plaintext bytes. */
 size_t Icarc_chunk_record_max(uint32_t chunk_size);
+/* 1 when the n bytes at p are all zero; stops at the first 64 bytes that are not. */
+int Icarc_all_zero(const uint8_t *p, size_t n);
 /* Encode the chunk `c` (plain bytes in `plain`) as a full CHUNK record at `rec`; returns its size.
- * Fills `row` (hash, flags, sizes; stored_offset is the caller's). */
+ * Fills `row` (hash, flags, sizes; stored_offset is the caller's). `plain` NULL: the caller knows
+ * the chunk is all zero (Icarc_all_zero). */
 size_t Icarc_chunk_seal(struct chunk_ctx *cc, const struct icarc_keys *k, const uint8_t id[WIRE_ID_LEN],
                         const struct wire_chunk *c, const uint8_t *plain, uint8_t *rec, struct wire_row *row);
 /* Decode the CHUNK record `rec` of `rec_len` bytes (header included, checksum already checked) into
- * `plain` (room for c->plain_len). Returns ICARC_OK or an error status with a message in `why`. */
+ * `plain` (room for c->plain_len; NULL is allowed for a zero-run chunk, whose zeros are then not
+ * written). Returns ICARC_OK or an error status with a message in `why`. */
 int Icarc_chunk_open(struct chunk_ctx *cc, const struct icarc_keys *k, const uint8_t id[WIRE_ID_LEN], uint8_t *rec,
                      size_t rec_len, const struct wire_chunk *c, uint8_t *plain, uint8_t hash_out[WIRE_HASH_LEN],
                      char *why, size_t why_len);

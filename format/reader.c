@@ -102,6 +102,7 @@ struct icarc_reader {
 	struct item fifo[FIFO_MAX];
 	size_t f_head, f_len;
 	struct pool *pool;
+	struct chunk_ctx *cc; /* this thread's: zero runs */
 	struct rslot *slots;
 	size_t nslots, s_head, s_used;
 
@@ -275,7 +276,8 @@ static int setup_slots(struct icarc_reader *r)
 			return fatal(r, ICARC_E_NOMEM, "out of memory for %zu chunk buffers", r->nslots);
 	}
 	r->pool = Icarc_pool_new(workers, make_ctx, free_ctx, NULL);
-	if (r->pool == NULL)
+	r->cc = Icarc_chunk_ctx_new(1);
+	if (r->pool == NULL || r->cc == NULL)
 		return fatal(r, ICARC_E_NOMEM, "cannot start worker threads");
 	return ICARC_OK;
 }
@@ -474,7 +476,14 @@ static int on_chunk(struct icarc_reader *r, int checksum_ok)
 		if (checksum_ok) {
 			struct wire_record wr = r->rec;
 			wire_record_encode(rec, &wr);
-			Icarc_pool_submit(r->pool, &s->job);
+			if ((c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO) {
+				/* opening a zero run takes microseconds: cheaper here than two thread
+				 * wake-ups through a worker (writer.c does the same) */
+				run_slot(&s->job, r->cc);
+				s->job.done = 1;
+			} else {
+				Icarc_pool_submit(r->pool, &s->job);
+			}
 		} else {
 			s->job.done = 1;
 		}
@@ -1073,6 +1082,7 @@ const char *icarc_reader_error(const struct icarc_reader *r)
 static void release_all(struct icarc_reader *r)
 {
 	Icarc_pool_free(r->pool);
+	Icarc_chunk_ctx_free(r->cc);
 	while (r->f_len)
 		pop(r);
 	if (r->slots)
