@@ -355,8 +355,19 @@ static int load_segment(struct icarc_archive *a, uint32_t i)
 		uint64_t g = a->seg_start[i] + j;
 		if (wire_row_decode(p + j * WIRE_ROW_LEN, row) != 0 || row->entry >= a->n_entries ||
 		    g != a->entries[row->entry].first_global + row->index || row->index >= a->entries[row->entry].chunks ||
-		    (j == 0 && (row->entry != s->first_entry || row->index != s->first_chunk)))
+		    (j == 0 && (row->entry != s->first_entry || row->index != s->first_chunk))) {
 			st = fail(a, ICARC_E_FORMAT, "SEGMENT record at offset %llu: row %u is out of place", (unsigned long long)s->offset, j);
+			break;
+		}
+		/* [R-CHUNK]: every chunk but the last is full, the last holds the rest, only it is Last */
+		const struct aentry *e = &a->entries[row->entry];
+		uint64_t start = row->index * (uint64_t)a->hi.h.chunk_size;
+		uint64_t want = e->size - start < a->hi.h.chunk_size ? e->size - start : a->hi.h.chunk_size;
+		int last = row->index == e->chunks - 1;
+		if (row->plain_len != want || ((row->flags & WIRE_CF_LAST) != 0) != last || (row->flags & WIRE_CF_RESERVED))
+			st = fail(a, ICARC_E_FORMAT, "SEGMENT record at offset %llu: chunk %llu of entry '%s' has length %u (%llu expected)%s",
+			          (unsigned long long)s->offset, (unsigned long long)row->index, e->name, row->plain_len,
+			          (unsigned long long)want, last ? "" : " or a wrong Last flag");
 	}
 	free(rec);
 	if (st == ICARC_OK)
