@@ -80,7 +80,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct ic_http_req *r = ud;
 	size_t len = size * n;
-	ic_buf_put(&r->resp, p, len); /* CURLOPT_MAXFILESIZE bounds the total */
+	/* CURLOPT_MAXFILESIZE only knows announced sizes: bound chunked bodies here */
+	if (r->max_response && len > r->max_response - r->resp.len)
+		return 0;
+	ic_buf_put(&r->resp, p, len);
 	return r->resp.oom ? 0 : len;
 }
 
@@ -93,6 +96,7 @@ int ic_http_start(struct ic_http *h, struct ic_http_req *r)
 	r->failed = 0;
 	r->error[0] = 0;
 	r->next_done = NULL;
+	r->max_response = h->o.max_response;
 	CURL *e = curl_easy_init();
 	if (e == NULL) {
 		snprintf(r->error, sizeof r->error, "out of memory");

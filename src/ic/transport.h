@@ -34,6 +34,7 @@ struct ic_http_req {
 	/* private */
 	void *easy;
 	void *headers;
+	size_t max_response;
 	struct ic_http_req *next_done;
 	int running;
 };
