@@ -72,6 +72,10 @@ expect 0 "pull --stable-memory with a passphrase" -- \
 "$ICARC" info --passphrase-file pass.txt q1.icarc >info.txt 2>&1
 grep -q "consistency = token" info.txt && grep -q "canister_id = $CID" info.txt && grep -q "principal = $CONTROLLER" info.txt &&
 	ok "archive metadata: canister, principal, consistency token" || not_ok "metadata: $(cat info.txt)"
+expect 0 "--token-method '': a canister without a token is read, unverified" -- \
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nt.icarc --no-encrypt --token-method ''
+grep_err "consistency is not verified" "... with a warning"
+"$ICARC" info nt.icarc 2>&1 | grep -q "consistency = unverified" && ok "... and the archive says so" || not_ok "no consistency = unverified"
 expect 0 "--slice 4M: the reply-too-large rejects halve the slice" -- \
 	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o q2.icarc --no-encrypt --slice 4M --json
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["size_rejects"] >= 1 else 1)' out.txt &&
