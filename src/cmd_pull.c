@@ -32,6 +32,8 @@ static void usage(FILE *f)
 	        "  --size-method NAME, --read-method NAME, --token-method NAME\n"
 	        "                      method names (stable_size, stable_read, stable_token; '' = no token)\n"
 	        "  --restarts N        query mode: start again up to N times when the state changed (default 2)\n"
+	        "  --certified         query mode: call the methods as update calls, so every reply is certified\n"
+	        "                      by the subnet rather than signed by one node (slower; 2,000,000-byte slices)\n"
 	        "  --check-every SIZE  query mode: read the token every SIZE bytes too, to stop early when the\n"
 	        "                      state changed (default 256M)\n"
 	        "  --slice SIZE        query mode: bytes per stable_read (default: 3 MiB - 4 KiB, under the query\n"
@@ -197,7 +199,7 @@ int cmd_pull(int argc, char **argv)
 		{"size-method", required_argument, NULL, 1},    {"read-method", required_argument, NULL, 2},
 		{"token-method", required_argument, NULL, 3},   {"restarts", required_argument, NULL, 4},
 		{"slice", required_argument, NULL, 6},          {"check-every", required_argument, NULL, 7},
-		{"delete-snapshot", no_argument, NULL, 8},
+		{"delete-snapshot", no_argument, NULL, 8},      {"certified", no_argument, NULL, 9},
 		{"verbose", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct aout_opts ao;
@@ -273,6 +275,7 @@ int cmd_pull(int argc, char **argv)
 			p.check_every = v;
 			break;
 		case 8: delete_after = 1; break;
+		case 9: p.certified = 1; break;
 		case 'v': no.verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -297,6 +300,8 @@ int cmd_pull(int argc, char **argv)
 	p.enc.window = window; /* 0: by the slice size, within ENC_WINDOW_BYTES */
 #ifdef HAVE_LIBCURL
 	keys.passphrase_file = ao.passphrase_file;
+	if (p.certified && !stable)
+		return cli_fail(EXIT_USAGE, "--certified goes with --stable-memory (snapshot reads are always certified)");
 	if (delete_after && !snapshot)
 		return cli_fail(EXIT_USAGE, "--delete-snapshot goes with --snapshot");
 	int rc = run(&p, &no, &ao, &keys, resume, snapshot, stop, stable, json, delete_after);

@@ -173,6 +173,7 @@ struct pull_ctx {
 	unsigned restarts;
 	uint64_t slice;       /* query mode: first slice size, 0: the default */
 	uint64_t check_every; /* query mode: token read every this many bytes, 0: the default */
+	int certified;        /* query mode: update calls (subnet-certified replies) instead of queries */
 	uint8_t token[64];
 	size_t token_len;
 	int have_token;

@@ -13,6 +13,8 @@
 
 /* The query reply limit is 3 MiB with the Candid framing; a little less for the framing. */
 #define QUERY_SLICE (3U * 1048576U - 4096U)
+/* --certified: update calls, whose replies must fit 2 MiB; the snapshot API's slice */
+#define CALL_SLICE 2000000U
 #define QUERY_MIN_SLICE 65536U
 
 static const uint8_t empty_args[] = {'D', 'I', 'D', 'L', 0, 0};
@@ -60,8 +62,12 @@ static int decode_one(const uint8_t *msg, size_t len, const char *ty, struct ic_
 static int read_bytes(void *ctx, const struct enc_entry *e, const struct ic_result *r, const uint8_t **out, size_t *n,
                       char *err, size_t errlen)
 {
-	(void)ctx;
+	const struct pull_ctx *p = ctx;
 	(void)e;
+	if (p->certified && !r->certified) {
+		snprintf(err, errlen, "the reply is not certified");
+		return -1;
+	}
 	struct ic_cvalue v;
 	if (decode_one(r->reply, r->reply_len, "blob", &v, err, errlen) != 0)
 		return -1;
@@ -92,7 +98,8 @@ static void hint(const struct pull_ctx *p, const struct ic_result *r, const char
 
 static int query(struct pull_ctx *p, const char *method, struct ic_result **out)
 {
-	*out = net_run(p->agent, IC_OP_QUERY, &p->canister, &p->canister, method, empty_args, sizeof empty_args);
+	*out = net_run(p->agent, p->certified ? IC_OP_CALL : IC_OP_QUERY, &p->canister, &p->canister, method, empty_args,
+	               sizeof empty_args);
 	return *out != NULL && (*out)->status == IC_OK ? 0 : -1;
 }
 
@@ -212,6 +219,10 @@ int pull_stable(struct pull_ctx *p)
 		}
 		if (rc != EXIT_OK)
 			return rc;
+		if (rc == EXIT_OK && !p->out->resumed && p->certified)
+			rc = aout_meta(p->out, "reads", "certified (update calls)");
+		if (rc != EXIT_OK)
+			return rc;
 		if (!h0 && attempt == 0)
 			cli_warn("%s has no %s method: consistency is not verified (stop its writers first, or use --snapshot)",
 			         p->canister_text, p->token_method && p->token_method[0] ? p->token_method : "token");
@@ -219,7 +230,8 @@ int pull_stable(struct pull_ctx *p)
 		memset(&e, 0, sizeof e);
 		snprintf(e.name, sizeof e.name, "stable_memory");
 		e.size = size;
-		struct enc_source src = {IC_OP_QUERY, p->slice ? p->slice : QUERY_SLICE, QUERY_MIN_SLICE, read_request,
+		struct enc_source src = {p->certified ? IC_OP_CALL : IC_OP_QUERY,
+		                         p->slice ? p->slice : p->certified ? CALL_SLICE : QUERY_SLICE, QUERY_MIN_SLICE, read_request,
 		                         read_bytes, read_too_large, p, p->read_method, h0 ? check_token : NULL,
 		                         p->check_every ? p->check_every : QUERY_CHECK_BYTES};
 		memcpy(p->token, t0, l0);

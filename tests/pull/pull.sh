@@ -72,6 +72,10 @@ expect 0 "pull --stable-memory with a passphrase" -- \
 "$ICARC" info --passphrase-file pass.txt q1.icarc >info.txt 2>&1
 grep -q "consistency = token" info.txt && grep -q "canister_id = $CID" info.txt && grep -q "principal = $CONTROLLER" info.txt &&
 	ok "archive metadata: canister, principal, consistency token" || not_ok "metadata: $(cat info.txt)"
+expect 0 "--certified: stable memory read with update calls" -- \
+	"$ICARC" pull $CID --stable-memory --certified $NET --identity "$PEM" -o c.icarc --no-encrypt
+"$ICARC" extract --entry stable_memory -o c.out c.icarc && same c.out stable.bin "... the same bytes"
+"$ICARC" info c.icarc 2>&1 | grep -q "reads = certified" && ok "... and the archive says they were certified" || not_ok "no reads = certified"
 expect 0 "--token-method '': a canister without a token is read, unverified" -- \
 	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nt.icarc --no-encrypt --token-method ''
 grep_err "consistency is not verified" "... with a warning"
