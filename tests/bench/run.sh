@@ -97,7 +97,10 @@ export BORG_PASSPHRASE=bench BORG_BASE_DIR="$W/borg-base" BORG_RELOCATED_REPO_AC
 	BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
 
 # ---- measuring --------------------------------------------------------------------------------
+# Every timed command starts with no dirty pages left by the one before (sync, untimed): the
+# extracts write 256 MiB each, and writeback would otherwise throttle whoever runs next.
 now() { date +%s.%N; }
+settle() { sync; }
 # stage FILE CMD...: run CMD under /usr/bin/time, its CPU seconds and peak RSS (KiB) into FILE
 stage() { f=$1; shift; "$TIME" -f '%U %S %M' -o "$f" "$@"; }
 # record OP TOOL START END OUTBYTES TIMEFILE...: a line of the log
@@ -120,11 +123,13 @@ check_same() { cmp -s "$IMG" "$1" || die "$2: extracted bytes differ from the im
 round() {
 	r=$1
 	# pack
+	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" pack -r "$RECIP" --level 3 "$IMG" >"$W/a.icarc" || die "icarc pack failed"
 	t1=$(now)
 	record pack icarc "$t0" "$t1" "$(fsize "$W/a.icarc")" "$W/t1"
 	if peer zstd; then
+		settle
 		t0=$(now)
 		stage "$W/t1" zstd -q -T2 -3 -c "$IMG" | stage "$W/t2" age -r "$AGE_RECIP" >"$W/a.zst.age" ||
 			die "zstd | age failed"
@@ -135,6 +140,7 @@ round() {
 		rm -rf "$W/restic" "$W/restic-cache"
 		restic init -q -r "$W/restic" >/dev/null || die "restic init failed"
 		base=$(dsize "$W/restic")
+		settle
 		t0=$(now)
 		stage "$W/t1" restic -q -r "$W/restic" backup "$IMG" >/dev/null || die "restic backup failed"
 		t1=$(now)
@@ -144,6 +150,7 @@ round() {
 		rm -rf "$W/borg" "$W/borg-base"
 		borg init -e repokey "$W/borg" 2>/dev/null || die "borg init failed"
 		base=$(dsize "$W/borg")
+		settle
 		t0=$(now)
 		stage "$W/t1" borg create -C zstd,3 "$W/borg::a" "$IMG" || die "borg create failed"
 		t1=$(now)
@@ -151,6 +158,7 @@ round() {
 	fi
 	# extract
 	rm -f "$W/x.bin"
+	settle
 	t0=$(now)
 	# to stdout, as the peers: -o FILE would add an fsync (durability, not speed)
 	stage "$W/t1" "$ICARC" extract -i "$W/id.key" -o - "$W/a.icarc" >"$W/x.bin" || die "icarc extract failed"
@@ -159,6 +167,7 @@ round() {
 	[ "$r" = 1 ] && check_same "$W/x.bin" "icarc extract"
 	rm -f "$W/x.bin"
 	if peer zstd; then
+		settle
 		t0=$(now)
 		stage "$W/t1" age -d -i "$W/age.key" "$W/a.zst.age" | stage "$W/t2" zstd -q -d >"$W/x.bin" ||
 			die "age -d | zstd -d failed"
@@ -169,6 +178,7 @@ round() {
 	fi
 	if peer restic; then
 		rm -rf "$W/rx"
+		settle
 		t0=$(now)
 		stage "$W/t1" restic -q -r "$W/restic" restore latest --target "$W/rx" >/dev/null || die "restic restore failed"
 		t1=$(now)
@@ -178,6 +188,7 @@ round() {
 	fi
 	if peer borg; then
 		rm -rf "$W/bx" && mkdir "$W/bx"
+		settle
 		t0=$(now)
 		(cd "$W/bx" && stage "$W/t1" borg extract "$W/borg::a") || die "borg extract failed"
 		t1=$(now)
@@ -186,6 +197,7 @@ round() {
 		rm -rf "$W/bx"
 	fi
 	# verify
+	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" verify -i "$W/id.key" "$W/a.icarc" >/dev/null || die "icarc verify failed"
 	t1=$(now)
@@ -207,14 +219,17 @@ if [ "$BIG" != 0 ]; then
 	say "bench: $BIG image (sparse file), icarc pack / verify / extract -o - > /dev/null: peak RSS"
 	"$GEN" "$W/big.bin" "$BIG" --seed 2 || die "generator failed"
 	BIGB=$(wc -c <"$W/big.bin")
+	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" pack -r "$RECIP" "$W/big.bin" >"$W/big.icarc" || die "icarc pack (big) failed"
 	t1=$(now)
 	record bigpack icarc "$t0" "$t1" "$(fsize "$W/big.icarc")" "$W/t1"
+	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" verify -i "$W/id.key" "$W/big.icarc" >/dev/null || die "icarc verify (big) failed"
 	t1=$(now)
 	record bigverify icarc "$t0" "$t1" 0 "$W/t1"
+	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" extract -i "$W/id.key" -o - "$W/big.icarc" | cmp -s - "$W/big.bin" ||
 		die "icarc extract (big) differs"
