@@ -120,43 +120,44 @@ fsize() { wc -c <"$1" | tr -d ' '; }
 dsize() { du -sb "$1" | cut -f1; }
 check_same() { cmp -s "$IMG" "$1" || die "$2: extracted bytes differ from the image"; }
 
-round() {
-	r=$1
-	# pack
+# One function per (operation, tool); a round runs them all, in reverse order every other round so
+# that no tool always runs right after the same one.
+pack_icarc() {
 	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" pack -r "$RECIP" --level 3 "$IMG" >"$W/a.icarc" || die "icarc pack failed"
 	t1=$(now)
 	record pack icarc "$t0" "$t1" "$(fsize "$W/a.icarc")" "$W/t1"
-	if peer zstd; then
-		settle
-		t0=$(now)
-		stage "$W/t1" zstd -q -T2 -3 -c "$IMG" | stage "$W/t2" age -r "$AGE_RECIP" >"$W/a.zst.age" ||
-			die "zstd | age failed"
-		t1=$(now)
-		record pack zstd+age "$t0" "$t1" "$(fsize "$W/a.zst.age")" "$W/t1" "$W/t2"
-	fi
-	if peer restic; then
-		rm -rf "$W/restic" "$W/restic-cache"
-		restic init -q -r "$W/restic" >/dev/null || die "restic init failed"
-		base=$(dsize "$W/restic")
-		settle
-		t0=$(now)
-		stage "$W/t1" restic -q -r "$W/restic" backup "$IMG" >/dev/null || die "restic backup failed"
-		t1=$(now)
-		record pack restic "$t0" "$t1" "$(($(dsize "$W/restic") - base))" "$W/t1"
-	fi
-	if peer borg; then
-		rm -rf "$W/borg" "$W/borg-base"
-		borg init -e repokey "$W/borg" 2>/dev/null || die "borg init failed"
-		base=$(dsize "$W/borg")
-		settle
-		t0=$(now)
-		stage "$W/t1" borg create -C zstd,3 "$W/borg::a" "$IMG" || die "borg create failed"
-		t1=$(now)
-		record pack borg "$t0" "$t1" "$(($(dsize "$W/borg") - base))" "$W/t1"
-	fi
-	# extract
+}
+pack_zstd() {
+	settle
+	t0=$(now)
+	stage "$W/t1" zstd -q -T2 -3 -c "$IMG" | stage "$W/t2" age -r "$AGE_RECIP" >"$W/a.zst.age" ||
+		die "zstd | age failed"
+	t1=$(now)
+	record pack zstd+age "$t0" "$t1" "$(fsize "$W/a.zst.age")" "$W/t1" "$W/t2"
+}
+pack_restic() {
+	rm -rf "$W/restic" "$W/restic-cache"
+	restic init -q -r "$W/restic" >/dev/null || die "restic init failed"
+	base=$(dsize "$W/restic")
+	settle
+	t0=$(now)
+	stage "$W/t1" restic -q -r "$W/restic" backup "$IMG" >/dev/null || die "restic backup failed"
+	t1=$(now)
+	record pack restic "$t0" "$t1" "$(($(dsize "$W/restic") - base))" "$W/t1"
+}
+pack_borg() {
+	rm -rf "$W/borg" "$W/borg-base"
+	borg init -e repokey "$W/borg" 2>/dev/null || die "borg init failed"
+	base=$(dsize "$W/borg")
+	settle
+	t0=$(now)
+	stage "$W/t1" borg create -C zstd,3 "$W/borg::a" "$IMG" || die "borg create failed"
+	t1=$(now)
+	record pack borg "$t0" "$t1" "$(($(dsize "$W/borg") - base))" "$W/t1"
+}
+extract_icarc() {
 	rm -f "$W/x.bin"
 	settle
 	t0=$(now)
@@ -166,42 +167,54 @@ round() {
 	record extract icarc "$t0" "$t1" "$BYTES" "$W/t1"
 	[ "$r" = 1 ] && check_same "$W/x.bin" "icarc extract"
 	rm -f "$W/x.bin"
-	if peer zstd; then
-		settle
-		t0=$(now)
-		stage "$W/t1" age -d -i "$W/age.key" "$W/a.zst.age" | stage "$W/t2" zstd -q -d >"$W/x.bin" ||
-			die "age -d | zstd -d failed"
-		t1=$(now)
-		record extract zstd+age "$t0" "$t1" "$BYTES" "$W/t1" "$W/t2"
-		[ "$r" = 1 ] && check_same "$W/x.bin" "age -d | zstd -d"
-		rm -f "$W/x.bin"
-	fi
-	if peer restic; then
-		rm -rf "$W/rx"
-		settle
-		t0=$(now)
-		stage "$W/t1" restic -q -r "$W/restic" restore latest --target "$W/rx" >/dev/null || die "restic restore failed"
-		t1=$(now)
-		record extract restic "$t0" "$t1" "$BYTES" "$W/t1"
-		[ "$r" = 1 ] && check_same "$W/rx$IMG" "restic restore"
-		rm -rf "$W/rx"
-	fi
-	if peer borg; then
-		rm -rf "$W/bx" && mkdir "$W/bx"
-		settle
-		t0=$(now)
-		(cd "$W/bx" && stage "$W/t1" borg extract "$W/borg::a") || die "borg extract failed"
-		t1=$(now)
-		record extract borg "$t0" "$t1" "$BYTES" "$W/t1"
-		[ "$r" = 1 ] && check_same "$W/bx$IMG" "borg extract"
-		rm -rf "$W/bx"
-	fi
-	# verify
+}
+extract_zstd() {
+	rm -f "$W/x.bin"
+	settle
+	t0=$(now)
+	stage "$W/t1" age -d -i "$W/age.key" "$W/a.zst.age" | stage "$W/t2" zstd -q -d >"$W/x.bin" ||
+		die "age -d | zstd -d failed"
+	t1=$(now)
+	record extract zstd+age "$t0" "$t1" "$BYTES" "$W/t1" "$W/t2"
+	[ "$r" = 1 ] && check_same "$W/x.bin" "age -d | zstd -d"
+	rm -f "$W/x.bin"
+}
+extract_restic() {
+	rm -rf "$W/rx"
+	settle
+	t0=$(now)
+	stage "$W/t1" restic -q -r "$W/restic" restore latest --target "$W/rx" >/dev/null || die "restic restore failed"
+	t1=$(now)
+	record extract restic "$t0" "$t1" "$BYTES" "$W/t1"
+	[ "$r" = 1 ] && check_same "$W/rx$IMG" "restic restore"
+	rm -rf "$W/rx"
+}
+extract_borg() {
+	rm -rf "$W/bx" && mkdir "$W/bx"
+	settle
+	t0=$(now)
+	(cd "$W/bx" && stage "$W/t1" borg extract "$W/borg::a") || die "borg extract failed"
+	t1=$(now)
+	record extract borg "$t0" "$t1" "$BYTES" "$W/t1"
+	[ "$r" = 1 ] && check_same "$W/bx$IMG" "borg extract"
+	rm -rf "$W/bx"
+}
+verify_icarc() {
 	settle
 	t0=$(now)
 	stage "$W/t1" "$ICARC" verify -i "$W/id.key" "$W/a.icarc" >/dev/null || die "icarc verify failed"
 	t1=$(now)
 	record verify icarc "$t0" "$t1" 0 "$W/t1"
+}
+
+round() {
+	r=$1
+	tools=icarc
+	for p in zstd restic borg; do peer "$p" && tools="$tools $p"; done
+	[ $((r % 2)) = 0 ] && tools=$(echo "$tools" | tr ' ' '\n' | sed -n '1!G;h;$p' | tr '\n' ' ')
+	for t in $tools; do "pack_$t"; done
+	for t in $tools; do "extract_$t"; done
+	verify_icarc
 }
 
 say "bench: primitives on one core (best of 3, CPU time)"
