@@ -68,6 +68,7 @@ struct icarc_reader {
 	uint8_t hdr[WIRE_MAGIC_LEN + WIRE_RECORD_HDR];
 	size_t hdr_have;
 	struct wire_record rec;
+	int rec_damaged; /* reserved header bits set (verify mode reads on) */
 	uint64_t rec_offset, consumed;
 	uint8_t *body, *target; /* target: where the body goes (body, or a slot's record) */
 	size_t body_cap, body_have;
@@ -447,24 +448,34 @@ static int on_chunk(struct icarc_reader *r, int checksum_ok)
 	char why[200], lab[64];
 	uint64_t off = r->rec_offset;
 	int prefix_bad = r->rec.length < WIRE_CHUNK_PREFIX || wire_chunk_decode(body, &c) != 0;
-	if (!prefix_bad && !chunk_prefix_ok(r, &c, why, sizeof why)) {
-		if (!checksum_ok)
-			snprintf(why, sizeof why, "record checksum mismatch");
-		return queue_error(r, checksum_ok ? ICARC_E_FORMAT : ICARC_E_CHECKSUM, "CHUNK record at offset %llu: %s",
-		                   (unsigned long long)off, why);
+	int prefix_fits = !prefix_bad && chunk_prefix_ok(r, &c, why, sizeof why);
+	if (checksum_ok && !prefix_fits)
+		return queue_error(r, ICARC_E_FORMAT, "CHUNK record at offset %llu: %s", (unsigned long long)off,
+		                   prefix_bad ? "malformed" : why);
+	if (!checksum_ok) {
+		/* damaged: name the chunk due here; believe the clear prefix only where it fits */
+		if (!r->entry_open)
+			return queue_error(r, ICARC_E_CHECKSUM, "CHUNK record at offset %llu (outside any entry): record checksum mismatch",
+			                   (unsigned long long)off);
+		if (!prefix_fits) {
+			/* position from the stream; length and Last from the prefix when they are possible */
+			uint32_t cs = r->hi.h.chunk_size;
+			int len_ok = !prefix_bad && c.plain_len <= cs && (c.plain_len > 0 || r->next_index == 0);
+			uint8_t flags = !prefix_bad && len_ok && (c.flags & WIRE_CF_LAST) ? WIRE_CF_LAST : 0;
+			c = (struct wire_chunk){(uint32_t)(r->n_entries - 1), flags, r->next_index,
+			                        r->next_index * (uint64_t)cs, len_ok ? c.plain_len : cs};
+		}
+		if (!r->keep_going)
+			return queue_error(r, ICARC_E_CHECKSUM,
+			                   "CHUNK record at offset %llu (entry %s, bytes %llu..%llu): record checksum mismatch",
+			                   (unsigned long long)off, entry_label(r, c.entry, lab, sizeof lab),
+			                   (unsigned long long)c.offset, (unsigned long long)(c.offset + c.plain_len));
 	}
-	if (prefix_bad)
-		return queue_error(r, checksum_ok ? ICARC_E_FORMAT : ICARC_E_CHECKSUM, "CHUNK record at offset %llu is malformed",
-		                   (unsigned long long)off);
-	if (!checksum_ok && !r->keep_going)
-		return queue_error(r, ICARC_E_CHECKSUM,
-		                   "CHUNK record at offset %llu (entry %s, bytes %llu..%llu): record checksum mismatch",
-		                   (unsigned long long)off, entry_label(r, c.entry, lab, sizeof lab),
-		                   (unsigned long long)c.offset, (unsigned long long)(c.offset + r->hi.h.chunk_size));
 	struct item *it = push_item(r, I_CHUNK);
 	it->entry = c.entry;
 	it->offset = off;
 	it->row = (struct wire_row){c.entry, c.flags, c.index, off, WIRE_RECORD_HDR + r->rec.length, c.plain_len, {0}};
+	it->status = checksum_ok ? ICARC_OK : ICARC_E_CHECKSUM;
 	if (s) {
 		s->c = c;
 		s->rec_len = WIRE_RECORD_HDR + r->rec.length;
@@ -624,9 +635,17 @@ static size_t body_limit(struct icarc_reader *r, unsigned type)
 static int begin_body(struct icarc_reader *r)
 {
 	const uint8_t *h = r->hdr + (r->phase == P_MAGIC ? WIRE_MAGIC_LEN : 0);
+	r->rec_damaged = 0;
 	if (wire_record_decode(h, &r->rec) != 0) {
-		queue_error(r, ICARC_E_FORMAT, "record at offset %llu: reserved bits set in its header", (unsigned long long)r->rec_offset);
-		return 1;
+		/* a chunk of the open entry with a damaged header: when verifying, read it as the
+		 * bad chunk it is and go on (its checksum cannot match) */
+		if (!(r->keep_going && r->entry_open && r->rec.type == WIRE_CHUNK && r->phase == P_RECHDR)) {
+			queue_error(r, ICARC_E_FORMAT, "record at offset %llu: reserved bits set in its header",
+			            (unsigned long long)r->rec_offset);
+			return 1;
+		}
+		r->rec_damaged = 1;
+		r->rec.flags &= (uint8_t)~WIRE_RF_RESERVED;
 	}
 	unsigned t = r->rec.type;
 	if (r->phase == P_MAGIC && t != WIRE_HEADER)
@@ -649,9 +668,15 @@ static int begin_body(struct icarc_reader *r)
 	if (r->rec.length > lim) {
 		if (r->phase == P_MAGIC)
 			return fatal(r, ICARC_E_FORMAT, "offset 8: HEADER record length %u is implausible", r->rec.length);
+		char lab[64], where[128] = "";
+		if (t == WIRE_CHUNK && r->entry_open) { /* name the chunk due here */
+			uint64_t at = r->next_index * (uint64_t)r->hi.h.chunk_size;
+			snprintf(where, sizeof where, " (entry %s, bytes %llu..%llu)", entry_label(r, r->n_entries - 1, lab, sizeof lab),
+			         (unsigned long long)at, (unsigned long long)(at + r->hi.h.chunk_size));
+		}
 		queue_error(r, t == WIRE_CHUNK ? ICARC_E_FORMAT : ICARC_E_LIMIT,
-		            "%s record at offset %llu: Body_Length %u exceeds %zu", type_name(t),
-		            (unsigned long long)r->rec_offset, r->rec.length, lim);
+		            "%s record at offset %llu%s: Body_Length %u exceeds %zu", type_name(t),
+		            (unsigned long long)r->rec_offset, where, r->rec.length, lim);
 		return 1;
 	}
 	r->target_slot = NULL;
@@ -675,7 +700,7 @@ static int end_body(struct icarc_reader *r)
 	int header = r->rec.type == WIRE_HEADER;
 	const uint8_t *h = r->hdr + (header ? WIRE_MAGIC_LEN : 0);
 	uint64_t sum = Icarc_record_checksum(header ? 0 : r->seed, h, r->target, r->rec.length);
-	int ok = sum == r->rec.checksum;
+	int ok = sum == r->rec.checksum && !r->rec_damaged;
 	XXH3_64bits_update(r->digest, h + 8, 8);
 	r->records++;
 	r->phase = P_RECHDR;
@@ -905,8 +930,19 @@ static int release(struct icarc_reader *r, struct icarc_out *out)
 		if (s == NULL) { /* no key: structure only */
 			if ((st = add_row(r, &it->row, 1)) < 0)
 				return st;
+			int bad = it->status < 0;
+			if (bad) {
+				r->bad.entry = it->row.entry;
+				r->bad.start = it->row.index * (uint64_t)r->hi.h.chunk_size;
+				r->bad.end = r->bad.start + it->row.plain_len;
+				r->bad.status = it->status;
+				snprintf(r->err.msg, sizeof r->err.msg,
+				         "CHUNK record at offset %llu (entry %s, bytes %llu..%llu): record checksum mismatch",
+				         (unsigned long long)it->offset, entry_label(r, it->row.entry, lab, sizeof lab),
+				         (unsigned long long)r->bad.start, (unsigned long long)r->bad.end);
+			}
 			pop(r);
-			return 0;
+			return bad ? ICARC_CHUNK_BAD : 0;
 		}
 		if (s->status != ICARC_OK) {
 			uint64_t start = s->c.offset, end = start + (s->c.plain_len ? s->c.plain_len : 0);
