@@ -309,6 +309,8 @@ int cmd_pull(int argc, char **argv)
 	return rc;
 #else
 	(void)json_summary;
+	(void)resume;
+	(void)delete_after;
 	return cli_fail(EXIT_USAGE, "this icarc was built without libcurl: no network commands");
 #endif
 }
