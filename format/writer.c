@@ -25,7 +25,8 @@ struct slot {
 	struct icarc_writer *w;
 	uint8_t *plain, *rec;
 	size_t fill, rec_len;
-	int zero; /* a whole chunk of zeros, seen in the input: not copied, sealed by the caller's thread */
+	int zero; /* the `fill` bytes so far are all zero and were not copied; a chunk that ends so is
+	           * sealed by the caller's thread */
 	struct wire_chunk c;
 	struct wire_row row;
 };
@@ -686,13 +687,19 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 			if (n > avail)
 				n = avail;
 			const uint8_t *src = (const uint8_t *)in->src + in->pos;
-			if (n == w->chunk_size && Icarc_all_zero(src, n)) { /* canister memories are mostly zero */
-				w->cur->zero = 1;
-				w->cur->fill = n;
+			struct slot *cs = w->cur;
+			if ((cs->fill == 0 || cs->zero) && Icarc_all_zero(src, n)) {
+				/* canister memories are mostly zero: while a chunk is, nothing is copied */
+				cs->zero = 1;
+				cs->fill += n;
 				in->pos += n;
 				continue;
 			}
-			memcpy(w->cur->plain + w->cur->fill, src, n);
+			if (cs->zero) { /* data after zeros: the zeros that were not copied */
+				memset(cs->plain, 0, cs->fill);
+				cs->zero = 0;
+			}
+			memcpy(cs->plain + cs->fill, src, n);
 			w->cur->fill += n;
 			in->pos += n;
 			continue;
