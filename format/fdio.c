@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -54,35 +52,9 @@ static int push_block(struct icarc_writer *w, struct icarc_in *in, enum icarc_pu
 	return st;
 }
 
-/* A regular file is mapped a window at a time instead of read(): read() copies every byte from
- * the page cache into a buffer that the writer then copies again; a quarter of pack's CPU time.
- * What is left after the size seen here (a file that grew) goes through read() as before. The
- * file must not shrink meanwhile (SIGBUS), as for any program that maps its input. */
-#define MAP_WINDOW (8U << 20)
-static int push_mapped(struct icarc_writer *w, int in_fd, uint8_t *ob, int out_fd)
-{
-	struct stat st;
-	off_t pos = in_fd >= 0 ? lseek(in_fd, 0, SEEK_CUR) : -1;
-	long page = sysconf(_SC_PAGESIZE);
-	if (pos < 0 || page <= 0 || fstat(in_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size - pos < (off_t)MAP_WINDOW)
-		return ICARC_OK;
-	int rc = ICARC_OK;
-	while (rc >= 0 && pos < st.st_size) {
-		off_t base = pos - pos % page;
-		size_t len = st.st_size - base < (off_t)MAP_WINDOW ? (size_t)(st.st_size - base) : MAP_WINDOW;
-		uint8_t *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, in_fd, base);
-		if (m == MAP_FAILED)
-			break; /* read() takes over from pos */
-		madvise(m, len, MADV_SEQUENTIAL | MADV_WILLNEED);
-		struct icarc_in in = {m + (pos - base), len - (size_t)(pos - base), 0};
-		rc = push_block(w, &in, ICARC_CONTINUE, ob, out_fd);
-		munmap(m, len); /* the writer copied what it took: nothing points into the window */
-		pos = base + (off_t)len;
-	}
-	if (rc >= 0 && lseek(in_fd, pos, SEEK_SET) < 0)
-		rc = Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "reading the input: %s", strerror(errno));
-	return rc;
-}
+/* Input is read(), not mmap()ed: mapping saved a quarter of pack's CPU time (one copy fewer,
+ * tests/bench/RESULTS.md), but a mapped file that shrinks while it is packed kills the process with
+ * SIGBUS, and a library must never crash its host, whatever another process does to a file. */
 
 int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum icarc_push_mode mode)
 {
@@ -94,7 +66,6 @@ int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum ica
 		st = Icarc_set_error(Icarc_writer_err(w), ICARC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	st = push_mapped(w, in_fd, ob, out_fd);
 	for (int eof = in_fd < 0; st >= 0;) {
 		struct icarc_in in = {ib, 0, 0};
 		if (!eof) {
