@@ -199,11 +199,53 @@ int cli_output_open(struct cli_output *o, const char *path)
 	return EXIT_OK;
 }
 
+#define SPARSE_PAGE 65536U
+
+static int zero_block(const unsigned char *p, size_t n)
+{
+	static const unsigned char zero[256];
+	for (; n >= sizeof zero; p += sizeof zero, n -= sizeof zero)
+		if (memcmp(p, zero, sizeof zero) != 0)
+			return 0;
+	return memcmp(p, zero, n) == 0;
+}
+
+int cli_output_write(struct cli_output *o, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	if (o->part == NULL) { /* a device or FIFO: no holes */
+		o->size += n;
+		return cli_write_all(o->fd, p, n);
+	}
+	while (n > 0) {
+		/* one page of the file at a time, aligned on the file offset */
+		size_t k = SPARSE_PAGE - (size_t)(o->size % SPARSE_PAGE);
+		if (k > n)
+			k = n;
+		if (k == SPARSE_PAGE && zero_block(p, k)) {
+			if (lseek(o->fd, (off_t)k, SEEK_CUR) < 0)
+				return -1;
+			o->sparse_tail = 1;
+		} else {
+			if (cli_write_all(o->fd, p, k) != 0)
+				return -1;
+			o->sparse_tail = 0;
+		}
+		o->size += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
 int cli_output_close(struct cli_output *o)
 {
 	int rc = EXIT_OK;
 	if (o->fd < 0)
 		return rc;
+	if (o->sparse_tail && ftruncate(o->fd, (off_t)o->size) != 0) /* a trailing hole has no bytes yet */
+		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part, strerror(errno));
+	o->sparse_tail = 0;
 	if (o->part && fsync(o->fd) != 0)
 		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part, strerror(errno));
 	if (close(o->fd) != 0 && rc == EXIT_OK)

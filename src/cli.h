@@ -95,7 +95,12 @@ struct cli_output {
 	int fd;
 	char *path, *part; /* part NULL: written in place */
 	int failed;
+	uint64_t size;     /* bytes written through cli_output_write, holes included */
+	int sparse_tail;   /* the file ends in a hole not yet materialised */
 };
+/* Write to an output; into a regular file, whole 64 KiB pages of zeros become holes (canister
+ * memories are mostly zero pages), as `zstd -d -o` and `cp --sparse` do. 0 ok, -1 error (errno). */
+int cli_output_write(struct cli_output *o, const void *p, size_t n);
 int cli_output_open(struct cli_output *o, const char *path);
 int cli_output_close(struct cli_output *o); /* done writing (fsync, close); finish renames later */
 int cli_output_finish(struct cli_output *o, int keep);

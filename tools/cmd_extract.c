@@ -32,6 +32,7 @@ struct xstate {
 	const char *output; /* NULL/"-": stdout */
 	int dir;            /* output is a directory */
 	int fd;             /* current output, -1 when skipping */
+	struct cli_output *cur; /* the current output file, NULL for stdout */
 	int entries_seen, selected;
 	struct cli_output outs[MAX_OUTS];
 	size_t n_outs;
@@ -85,6 +86,7 @@ static int open_out(struct xstate *x, const char *final)
 	if (cli_output_open(o, final) != EXIT_OK)
 		return -1;
 	x->fd = o->fd;
+	x->cur = o;
 	return 0;
 }
 
@@ -92,9 +94,10 @@ static int open_out(struct xstate *x, const char *final)
 static int close_out(struct xstate *x)
 {
 	int r = 0;
-	if (x->fd > STDOUT_FILENO && x->n_outs > 0 && cli_output_close(&x->outs[x->n_outs - 1]) != EXIT_OK)
+	if (x->cur && cli_output_close(x->cur) != EXIT_OK)
 		r = -1;
 	x->fd = -1;
+	x->cur = NULL;
 	return r;
 }
 
@@ -153,7 +156,7 @@ static int on_data(void *ctx, const void *p, size_t n)
 	struct xstate *x = ctx;
 	if (x->fd < 0)
 		return 0;
-	if (cli_write_all(x->fd, p, n) != 0) {
+	if ((x->cur ? cli_output_write(x->cur, p, n) : cli_write_all(x->fd, p, n)) != 0) {
 		cli_warn("writing: %s", strerror(errno));
 		return -1;
 	}

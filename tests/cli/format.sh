@@ -29,6 +29,9 @@ for k in "-i id1" "-i id2" "--passphrase-file pass.txt" "-i other -i id2"; do
 	expect 0 "extract with $k" -- "$ICARC" extract $k -o out.bin enc.icarc
 	same out.bin mem.bin "extract with $k gives the input back"
 done
+blocks=$(du -k out.bin | cut -f1); kib=$(( $(stat -c %s out.bin) / 1024 ))
+[ "$blocks" -lt $((kib / 2)) ] && ok "extract writes zero pages as holes ($blocks of $kib KiB allocated)" \
+	|| not_ok "extract output not sparse: $blocks of $kib KiB allocated"
 expect 5 "verify with a wrong identity" -- "$ICARC" verify -i other enc.icarc
 grep_out "none of the 1 identity opens" "names why"
 expect 5 "extract with a wrong identity" -- "$ICARC" extract -i other -o wrong.bin enc.icarc
