@@ -14,46 +14,6 @@
 
 #define OUT_BUF (4U << 20)
 
-/* -r: a recipient string, or a file of recipients or identities, one per line. */
-static int add_recipients(struct icarc_writer *w, const char *arg)
-{
-	unsigned char pk[ICARC_PUBLICKEYBYTES];
-	if (icarc_recipient_decode(pk, arg) == ICARC_OK)
-		return icarc_writer_add_recipient(w, pk) == ICARC_OK ? EXIT_OK
-		                                                     : cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
-	if (strncmp(arg, "icarc1", 6) == 0)
-		return cli_fail(EXIT_USAGE, "recipient '%s' is mistyped (its checksum does not match)", arg);
-	FILE *f = fopen(arg, "re");
-	if (f == NULL)
-		return cli_fail(EXIT_USAGE, "-r %s: neither a recipient (icarc1...) nor a readable file (%s)", arg, strerror(errno));
-	char line[256];
-	unsigned lineno = 0;
-	int rc = EXIT_OK, found = 0;
-	while (rc == EXIT_OK && fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		unsigned char sk[ICARC_SECRETKEYBYTES];
-		if (icarc_recipient_decode(pk, line) == ICARC_OK) {
-		} else if (icarc_identity_decode(sk, line) == ICARC_OK) {
-			icarc_sk_to_pk(pk, sk);
-			sodium_memzero(sk, sizeof sk);
-		} else {
-			rc = cli_fail(EXIT_USAGE, "%s, line %u: not a recipient or identity", arg, lineno);
-			break;
-		}
-		found++;
-		if (icarc_writer_add_recipient(w, pk) != ICARC_OK)
-			rc = cli_fail(EXIT_USAGE, "%s", icarc_writer_error(w));
-	}
-	sodium_memzero(line, sizeof line);
-	fclose(f);
-	if (rc == EXIT_OK && found == 0)
-		rc = cli_fail(EXIT_USAGE, "%s holds no recipient", arg);
-	return rc;
-}
-
 /* A writer with the options and keys; the created/tool metadata. */
 static int new_writer(struct aout *o)
 {
@@ -65,7 +25,7 @@ static int new_writer(struct aout *o)
 	    (op->workers >= 0 && icarc_writer_set_option(o->w, ICARC_OPT_WORKERS, op->workers) != ICARC_OK))
 		return cli_fail(EXIT_USAGE, "%s", icarc_writer_error(o->w));
 	for (size_t i = 0; i < op->n_recipients; i++) {
-		int rc = add_recipients(o->w, op->recipients[i]);
+		int rc = cli_add_recipients(o->w, op->recipients[i]);
 		if (rc != EXIT_OK)
 			return rc;
 	}
@@ -365,4 +325,25 @@ void aout_close(struct aout *o)
 	o->pass = NULL;
 	free(o->buf);
 	o->buf = NULL;
+}
+
+int aout_option(struct aout_opts *ao, int c, const char *arg)
+{
+	uint64_t v;
+	switch (c) {
+	case 'o': ao->output = arg; return EXIT_OK;
+	case 'r':
+		if (ao->n_recipients == sizeof ao->recipients / sizeof ao->recipients[0])
+			return cli_fail(EXIT_USAGE, "too many -r options");
+		ao->recipients[ao->n_recipients++] = arg;
+		return EXIT_OK;
+	case 'p': ao->passphrase_file = arg; return EXIT_OK;
+	case 'N': ao->no_encrypt = 1; return EXIT_OK;
+	case 'l':
+		if (cli_parse_u64(arg, &v) != 0 || v < 1 || v > 19)
+			return cli_fail(EXIT_USAGE, "--level wants 1..19, got '%s'", arg);
+		ao->level = (int)v;
+		return EXIT_OK;
+	default: return -1;
+	}
 }

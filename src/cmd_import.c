@@ -199,21 +199,11 @@ int cmd_import(int argc, char **argv)
 	ao.workers = -1;
 	const char *canister = NULL;
 	int c;
-	uint64_t v;
 	while ((c = getopt_long(argc, argv, "o:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': ao.output = optarg; break;
-		case 'r':
-			if (ao.n_recipients == 64)
-				return cli_fail(EXIT_USAGE, "too many -r options");
-			ao.recipients[ao.n_recipients++] = optarg;
-			break;
-		case 'p': ao.passphrase_file = optarg; break;
-		case 'N': ao.no_encrypt = 1; break;
-		case 'l':
-			if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 19)
-				return cli_fail(EXIT_USAGE, "--level wants 1..19, got '%s'", optarg);
-			ao.level = (int)v;
+		case 'o': case 'r': case 'p': case 'N': case 'l':
+			if (aout_option(&ao, c, optarg) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'C': canister = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;

@@ -228,18 +228,9 @@ int cmd_pull(int argc, char **argv)
 		case 'n': no.network = optarg; break;
 		case 'k': no.root_key = optarg; break;
 		case 5: no.identity = optarg; break;
-		case 'o': ao.output = optarg; break;
-		case 'r':
-			if (ao.n_recipients == 64)
-				return cli_fail(EXIT_USAGE, "too many -r options");
-			ao.recipients[ao.n_recipients++] = optarg;
-			break;
-		case 'p': ao.passphrase_file = optarg; break;
-		case 'N': ao.no_encrypt = 1; break;
-		case 'l':
-			if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 19)
-				return cli_fail(EXIT_USAGE, "--level wants 1..19, got '%s'", optarg);
-			ao.level = (int)v;
+		case 'o': case 'r': case 'p': case 'N': case 'l':
+			if (aout_option(&ao, c, optarg) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'c':
 			if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 256)

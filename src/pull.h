@@ -40,6 +40,10 @@ struct aout {
 	int keep_part;        /* on failure, leave ARCHIVE.part for --resume */
 };
 
+/* The archive-output options shared by pull and import (-o, -r, --passphrase-file as 'p',
+ * --no-encrypt as 'N', --level as 'l'): EXIT_OK when `c` was one, EXIT_USAGE on a bad value,
+ * -1 for another option. */
+int aout_option(struct aout_opts *ao, int c, const char *arg);
 /* Open the output and a keyed writer. Returns an exit code. */
 int aout_open(struct aout *o, const struct aout_opts *opts);
 /* Continue a cut ARCHIVE.part (opened with the keys in `keys`); *complete = 1 if it was in fact
