@@ -248,6 +248,12 @@ static int open_index(struct icarc_archive *a)
 		free(rec);
 		return fail(a, ICARC_E_LIMIT, "index lists %u entries (limit %llu)", n_entries, (unsigned long long)a->max_entries);
 	}
+	/* counts are checked against the bytes present before anything is allocated for them */
+	if ((uint64_t)n_entries * WIRE_ENTRY_ROW_LEN + (uint64_t)n_segs * WIRE_SEGREF_LEN + (uint64_t)n_meta * WIRE_METAREF_LEN > len) {
+		free(rec);
+		return fail(a, ICARC_E_FORMAT, "INDEX record at offset %llu: %u entries, %u segments, %u metadata records do "
+		            "not fit in its %zu bytes", (unsigned long long)f.index_offset, n_entries, n_segs, n_meta, len);
+	}
 	a->entries = calloc(n_entries ? n_entries : 1, sizeof *a->entries);
 	a->segs = calloc(n_segs ? n_segs : 1, sizeof *a->segs);
 	a->seg_start = calloc(n_segs + 1, sizeof *a->seg_start);

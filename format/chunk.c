@@ -139,7 +139,7 @@ size_t Icarc_chunk_seal(struct chunk_ctx *cc, const struct icarc_keys *k, const 
 	if (k) {
 		uint8_t ad[WIRE_ID_LEN + 8 + WIRE_CHUNK_PREFIX];
 		size_t ad_len = Icarc_ad(ad, id, rec, prefix, WIRE_CHUNK_PREFIX);
-		Icarc_seal(k, prefix + WIRE_CHUNK_PREFIX, msg_len, ad, ad_len);
+		Icarc_seal_placed(k, prefix + WIRE_CHUNK_PREFIX, msg_len, ad, ad_len); /* nonce: the writer's */
 	}
 	Icarc_record_finish(rec, WIRE_CHUNK, r.flags, body_len, wire_seed(id));
 	row->entry = c->entry;

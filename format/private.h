@@ -75,6 +75,8 @@ size_t Icarc_ad(uint8_t *ad, const uint8_t id[WIRE_ID_LEN], const uint8_t rec_hd
                 size_t prefix_len);
 /* Encrypt in place: buf holds room for nonce (24) + msg + tag (16); the msg sits at buf + 24. */
 void Icarc_seal(const struct icarc_keys *k, uint8_t *buf, size_t msg_len, const uint8_t *ad, size_t ad_len);
+/* The same with the nonce already at buf (drawn by the caller). */
+void Icarc_seal_placed(const struct icarc_keys *k, uint8_t *buf, size_t msg_len, const uint8_t *ad, size_t ad_len);
 /* Decrypt in place; 0 ok, -1 authentication failure. The plaintext is at buf + 24. */
 int Icarc_open(const struct icarc_keys *k, uint8_t *buf, size_t sealed_len, const uint8_t *ad, size_t ad_len);
 
@@ -92,6 +94,7 @@ size_t Icarc_chunk_record_max(uint32_t chunk_size);
 /* 1 when the n bytes at p are all zero; stops at the first 64 bytes that are not. */
 int Icarc_all_zero(const uint8_t *p, size_t n);
 /* Encode the chunk `c` (plain bytes in `plain`) as a full CHUNK record at `rec`; returns its size.
+ * Encrypted: the caller has put the record's random nonce at rec + 16 + 32 (Nonce).
  * Fills `row` (hash, flags, sizes; stored_offset is the caller's). `plain` NULL: the caller knows
  * the chunk is all zero (Icarc_all_zero). */
 size_t Icarc_chunk_seal(struct chunk_ctx *cc, const struct icarc_keys *k, const uint8_t id[WIRE_ID_LEN],

@@ -54,6 +54,7 @@ struct rentry {
 	uint64_t size, chunks, record_offset;
 	uint32_t first_segment;
 	int closed;
+	int damaged; /* a chunk was reported bad: its size is not known for sure */
 };
 
 struct icarc_reader {
@@ -457,14 +458,11 @@ static int on_chunk(struct icarc_reader *r, int checksum_ok)
 		if (!r->entry_open)
 			return queue_error(r, ICARC_E_CHECKSUM, "CHUNK record at offset %llu (outside any entry): record checksum mismatch",
 			                   (unsigned long long)off);
-		if (!prefix_fits) {
-			/* position from the stream; length and Last from the prefix when they are possible */
-			uint32_t cs = r->hi.h.chunk_size;
-			int len_ok = !prefix_bad && c.plain_len <= cs && (c.plain_len > 0 || r->next_index == 0);
-			uint8_t flags = !prefix_bad && len_ok && (c.flags & WIRE_CF_LAST) ? WIRE_CF_LAST : 0;
-			c = (struct wire_chunk){(uint32_t)(r->n_entries - 1), flags, r->next_index,
-			                        r->next_index * (uint64_t)cs, len_ok ? c.plain_len : cs};
-		}
+		/* a prefix that fits its place is believed (the damage is most likely in the body);
+		 * otherwise the chunk due here is named, covering a whole chunk */
+		if (!prefix_fits)
+			c = (struct wire_chunk){(uint32_t)(r->n_entries - 1), 0, r->next_index,
+			                        r->next_index * (uint64_t)r->hi.h.chunk_size, r->hi.h.chunk_size};
 		if (!r->keep_going)
 			return queue_error(r, ICARC_E_CHECKSUM,
 			                   "CHUNK record at offset %llu (entry %s, bytes %llu..%llu): record checksum mismatch",
@@ -659,6 +657,10 @@ static int begin_body(struct icarc_reader *r)
 		            (unsigned long long)r->rec_offset, t);
 		return 1;
 	}
+	if (t == WIRE_CHUNK && r->keep_going && r->entry_open && ((r->rec.flags & WIRE_RF_SEALED) != 0) != r->encrypted) {
+		r->rec_damaged = 1; /* read on: the checksum will fail and the chunk be named */
+		r->rec.flags ^= WIRE_RF_SEALED;
+	}
 	if (t != WIRE_HEADER && r->phase != P_MAGIC && ((r->rec.flags & WIRE_RF_SEALED) != 0) != r->encrypted) {
 		queue_error(r, ICARC_E_FORMAT, "%s record at offset %llu: Sealed flag does not match the archive's mode",
 		            type_name(t), (unsigned long long)r->rec_offset);
@@ -847,6 +849,7 @@ static int add_row(struct icarc_reader *r, const struct wire_row *row, int bad)
 	r->row_bad[r->n_rows] = bad;
 	r->rows[r->n_rows++] = *row;
 	struct rentry *e = &r->entries[row->entry];
+	e->damaged |= bad && (r->encrypted ? r->keys != NULL : 1);
 	if (row->index == 0)
 		e->first_segment = r->segments_checked;
 	e->chunks++;
@@ -862,10 +865,12 @@ static int check_segment(struct icarc_reader *r, struct item *it)
 	for (size_t i = 0; it->data && i < r->n_rows; i++) {
 		struct wire_row row;
 		const struct wire_row *have = &r->rows[i];
+		/* a chunk already reported bad is compared by its place only: its own fields were damaged */
+		int bad = r->row_bad[i];
 		if (wire_row_decode(it->data + i * WIRE_ROW_LEN, &row) != 0 || row.entry != have->entry ||
-		    row.flags != have->flags || row.index != have->index || row.stored_offset != have->stored_offset ||
-		    row.stored_size != have->stored_size || row.plain_len != have->plain_len ||
-		    (!r->row_bad[i] && memcmp(row.hash, have->hash, WIRE_HASH_LEN) != 0))
+		    row.index != have->index || row.stored_offset != have->stored_offset ||
+		    (!bad && (row.flags != have->flags || row.stored_size != have->stored_size ||
+		              row.plain_len != have->plain_len || memcmp(row.hash, have->hash, WIRE_HASH_LEN) != 0)))
 			return fatal(r, ICARC_E_FORMAT, "SEGMENT record at offset %llu: row %zu does not match the CHUNK record at offset %llu",
 			             (unsigned long long)it->offset, i, (unsigned long long)have->stored_offset);
 	}
@@ -895,7 +900,7 @@ static int check_index(struct icarc_reader *r, struct item *it)
 		    n - pos - WIRE_ENTRY_ROW_LEN < er.name_len)
 			return fatal(r, ICARC_E_FORMAT, "INDEX record at offset %llu: entry %zu is malformed", (unsigned long long)it->offset, i);
 		const char *name = (const char *)p + pos + WIRE_ENTRY_ROW_LEN;
-		if (er.id != i || er.size != e->size || er.chunks != e->chunks || er.record_offset != e->record_offset ||
+		if (er.id != i || (er.size != e->size && !e->damaged) || er.chunks != e->chunks || er.record_offset != e->record_offset ||
 		    er.first_segment != e->first_segment || er.name_len != strlen(e->name) || memcmp(name, e->name, er.name_len))
 			return fatal(r, ICARC_E_FORMAT, "INDEX record at offset %llu: entry %zu ('%s') does not match the archive",
 			             (unsigned long long)it->offset, i, e->name);

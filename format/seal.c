@@ -47,6 +47,11 @@ size_t Icarc_ad(uint8_t *ad, const uint8_t id[WIRE_ID_LEN], const uint8_t rec_hd
 void Icarc_seal(const struct icarc_keys *k, uint8_t *buf, size_t msg_len, const uint8_t *ad, size_t ad_len)
 {
 	Icarc_random(buf, WIRE_NONCE_LEN);
+	Icarc_seal_placed(k, buf, msg_len, ad, ad_len);
+}
+
+void Icarc_seal_placed(const struct icarc_keys *k, uint8_t *buf, size_t msg_len, const uint8_t *ad, size_t ad_len)
+{
 	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(buf + WIRE_NONCE_LEN, buf + WIRE_NONCE_LEN + msg_len, NULL,
 	                                                    buf + WIRE_NONCE_LEN, msg_len, ad, ad_len, NULL, buf,
 	                                                    k->payload_key);

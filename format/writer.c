@@ -60,7 +60,8 @@ struct icarc_writer {
 
 	struct wentry *entries;
 	size_t n_entries, cap_entries;
-	char *begin_name; /* an entry to start at the next push */
+	char **pending; /* entries begun and not yet written (the first gets the next data) */
+	size_t n_pending, cap_pending;
 	int entry_open, need_end;
 	uint64_t next_index; /* chunks of the open entry handed out so far */
 
@@ -289,21 +290,30 @@ int icarc_writer_begin_entry(struct icarc_writer *w, const char *name)
 	size_t nl = name ? strlen(name) : 0;
 	if (w->state == W_DONE || nl == 0 || nl > WIRE_NAME_MAX)
 		return fail(w, ICARC_E_USAGE, "entry name must be 1..4096 bytes, before ICARC_FINISH");
-	if (w->begin_name)
-		return fail(w, ICARC_E_USAGE, "an entry is already waiting to begin: push first");
 	for (size_t i = 0; i < w->n_entries; i++)
 		if (strcmp(w->entries[i].name, name) == 0)
 			return fail(w, ICARC_E_USAGE, "entry name '%s' is already in the archive", name);
-	if (w->n_entries >= ICARC_DEFAULT_MAX_ENTRIES)
+	for (size_t i = 0; i < w->n_pending; i++)
+		if (strcmp(w->pending[i], name) == 0)
+			return fail(w, ICARC_E_USAGE, "entry name '%s' is already in the archive", name);
+	if (w->n_entries + w->n_pending >= ICARC_DEFAULT_MAX_ENTRIES)
 		return fail(w, ICARC_E_USAGE, "too many entries");
+	if (w->n_pending == w->cap_pending) {
+		size_t cap = w->cap_pending ? 2 * w->cap_pending : 4;
+		char **n = realloc(w->pending, cap * sizeof *n);
+		if (n == NULL)
+			return fail(w, ICARC_E_NOMEM, "out of memory");
+		w->pending = n;
+		w->cap_pending = cap;
+	}
 	if (w->state == W_NEW) {
 		int r = start(w);
 		if (r < 0)
 			return r;
 	}
-	w->begin_name = strdup(name);
-	if (w->begin_name == NULL)
+	if ((w->pending[w->n_pending] = strdup(name)) == NULL)
 		return fail(w, ICARC_E_NOMEM, "out of memory");
+	w->n_pending++;
 	if (w->entry_open)
 		w->need_end = 1;
 	return ICARC_OK;
@@ -465,6 +475,10 @@ static void submit_cur(struct icarc_writer *w, int last)
 	s->c.flags = last ? WIRE_CF_LAST : 0;
 	w->cur = NULL;
 	w->inflight++;
+	/* the nonce is drawn here, in chunk order, not on a worker: with a given random source the
+	 * archive's bytes never depend on thread timing (spec/vectors are made with workers too) */
+	if (w->keys)
+		Icarc_random(s->rec + WIRE_RECORD_HDR + WIRE_CHUNK_PREFIX, WIRE_NONCE_LEN);
 	if (s->zero) {
 		/* A zero run costs a few microseconds to seal: a trip through a worker would cost two
 		 * thread wake-ups, which on a loaded machine take longer than the work. The slot still
@@ -500,23 +514,26 @@ static int emit_entry(struct icarc_writer *w)
 		w->entries = n;
 		w->cap_entries = cap;
 	}
-	size_t nl = strlen(w->begin_name);
+	char *name = w->pending[0];
+	size_t nl = strlen(name);
 	uint8_t *msg = malloc(nl + 4);
 	if (msg == NULL)
 		return fail(w, ICARC_E_NOMEM, "out of memory");
 	wire_put16(msg, (uint32_t)nl);
-	memcpy(msg + 2, w->begin_name, nl);
+	memcpy(msg + 2, name, nl);
 	wire_put16(msg + 2 + nl, 0);
 	uint8_t prefix[WIRE_ENTRY_PREFIX] = {0};
 	wire_put32(prefix, (uint32_t)w->n_entries);
 	struct wentry *e = &w->entries[w->n_entries];
 	memset(e, 0, sizeof *e);
-	e->name = w->begin_name;
+	e->name = name;
 	e->record_offset = w->offset;
-	w->begin_name = NULL;
+	memmove(w->pending, w->pending + 1, --w->n_pending * sizeof *w->pending);
 	w->n_entries++;
 	w->entry_open = 1;
 	w->next_index = 0;
+	if (w->n_pending)
+		w->need_end = 1; /* another entry was begun before any data: this one is empty */
 	int r = emit_record(w, WIRE_ENTRY, prefix, sizeof prefix, msg, nl + 4);
 	free(msg);
 	return r;
@@ -652,7 +669,7 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 		}
 		/* metadata goes between entries, never between the chunks of one */
 		int meta_now = w->meta_dirty && !w->entry_open;
-		if ((w->begin_name || meta_now || finishing) && w->inflight) {
+		if ((w->n_pending || meta_now || finishing) && w->inflight) {
 			r = wait_head(w);
 			continue;
 		}
@@ -660,7 +677,7 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 			r = emit_meta(w);
 			continue;
 		}
-		if (w->begin_name) {
+		if (w->n_pending) {
 			r = emit_entry(w);
 			continue;
 		}
@@ -762,7 +779,9 @@ void icarc_writer_free(struct icarc_writer *w)
 	for (size_t i = 0; i < w->n_entries; i++)
 		free(w->entries[i].name);
 	free(w->entries);
-	free(w->begin_name);
+	for (size_t i = 0; i < w->n_pending; i++)
+		free(w->pending[i]);
+	free(w->pending);
 	Icarc_meta_clear(&w->meta);
 	free(w->stanzas);
 	free(w->obuf);

@@ -354,6 +354,16 @@ static void test_api(void)
 	TAP_IS(icarc_writer_set_option(w, ICARC_OPT_LEVEL, 5), ICARC_E_USAGE, "options after the first entry are refused");
 	TAP_IS(icarc_writer_push(w, &out, &in, ICARC_END_ENTRY), ICARC_OK, "entry written");
 	TAP_IS(icarc_writer_begin_entry(w, "a"), ICARC_E_USAGE, "a repeated entry name is refused");
+	TAP_IS(icarc_writer_begin_entry(w, "b"), ICARC_OK, "begin an entry");
+	TAP_IS(icarc_writer_begin_entry(w, "c"), ICARC_OK, "begin another before any data: b is empty");
+	TAP_IS(icarc_writer_begin_entry(w, "b"), ICARC_E_USAGE, "a name waiting to begin counts as taken");
+	struct icarc_in cdata = {"xyz", 3, 0};
+	out.pos = 0;
+	TAP_IS(icarc_writer_push(w, &out, &cdata, ICARC_FINISH), ICARC_OK, "the data goes to c");
+	TAP_IS(icarc_writer_entry_count(w), 3, "three entries written");
+	uint64_t bsize = 9, csize = 0;
+	TAP_OK(icarc_writer_entry_state(w, 1, NULL, &bsize, NULL) == ICARC_OK && bsize == 0 &&
+	       icarc_writer_entry_state(w, 2, NULL, &csize, NULL) == ICARC_OK && csize == 3, "b empty, c holds the data");
 	TAP_IS(icarc_writer_set_option(NULL, ICARC_OPT_LEVEL, 5), ICARC_E_USAGE, "NULL handle");
 	icarc_writer_free(w);
 	icarc_writer_free(NULL);
