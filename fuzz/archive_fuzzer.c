@@ -9,11 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
-#include <xxhash.h>
-
 #include "fuzz/fuzz.h"
 #include "icarc.h"
+#include "fuzz/fixup.h"
 #include "wire.h"
 
 #define IDENTITY "ICARC-SECRET-KEY-1Y26ZD63DTJEZQ3E47MWVH3USO6JFVG3LYZ7XVCLSSSLOGWYAULDSBG2XQE" /* alice */
@@ -33,52 +31,6 @@ static int read_at(void *ctx, uint64_t off, void *buf, size_t len)
 		return -1;
 	memcpy(buf, m->p + off, len);
 	return 0;
-}
-
-/* Recompute every record checksum, then the footer (place of the index, record count, digest,
- * id, checksum; not its magic), so that mutations get past the checksums into the parsers. AEAD
- * tags stay as they are: encrypted bodies still have to authenticate. */
-static void fix_checksums(uint8_t *a, size_t n)
-{
-	if (n < WIRE_MAGIC_LEN + WIRE_RECORD_HDR + WIRE_FOOTER_LEN || memcmp(a, WIRE_MAGIC, WIRE_MAGIC_LEN) != 0)
-		return;
-	size_t pos = WIRE_MAGIC_LEN, index_at = 0, index_size = 0;
-	uint64_t seed = 0, count = 0;
-	uint8_t id[WIRE_ID_LEN] = {0};
-	XXH3_state_t digest, st;
-	XXH3_64bits_reset(&digest);
-	while (pos + WIRE_RECORD_HDR <= n) {
-		size_t len = wire_get32(a + pos + 4);
-		if (len > n - pos - WIRE_RECORD_HDR)
-			return;
-		int header = pos == WIRE_MAGIC_LEN;
-		if (header && len >= 4 + WIRE_ID_LEN) {
-			memcpy(id, a + pos + WIRE_RECORD_HDR + 4, WIRE_ID_LEN);
-			seed = wire_get64(id);
-		}
-		XXH3_64bits_reset_withSeed(&st, header ? 0 : seed);
-		XXH3_64bits_update(&st, a + pos, 8);
-		XXH3_64bits_update(&st, a + pos + WIRE_RECORD_HDR, len);
-		wire_put64(a + pos + 8, XXH3_64bits_digest(&st));
-		XXH3_64bits_update(&digest, a + pos + 8, 8);
-		count++;
-		if (a[pos] == WIRE_INDEX) {
-			index_at = pos;
-			index_size = WIRE_RECORD_HDR + len;
-			pos += index_size;
-			break;
-		}
-		pos += WIRE_RECORD_HDR + len;
-	}
-	if (index_size == 0 || n - pos < WIRE_FOOTER_LEN)
-		return;
-	uint8_t *f = a + pos;
-	wire_put64(f, index_at);
-	wire_put64(f + 8, index_size);
-	wire_put64(f + 16, count);
-	wire_put64(f + 24, XXH3_64bits_digest(&digest));
-	memcpy(f + 32, id, WIRE_ID_LEN);
-	wire_put64(f + 48, XXH3_64bits(f, 48));
 }
 
 static unsigned char sk[ICARC_SECRETKEYBYTES];
@@ -176,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *fixed = malloc(size ? size : 1);
 	FUZZ_ASSERT(fixed != NULL);
 	memcpy(fixed, data, size);
-	fix_checksums(fixed, size);
+	fuzz_fix_checksums(fixed, size);
 	if (memcmp(fixed, data, size) != 0)
 		run(fixed, size);
 	free(fixed);
