@@ -7,23 +7,7 @@
 #include "ic/candid.h"
 #include "ic/mgmt.h"
 #include "tap.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n = strlen(hex) / 2;
-	if (n > cap || ic_unhex(out, n, hex, 2 * n) != 0)
-		exit(99);
-	return n;
-}
-
-static int hexeq(const uint8_t *p, size_t n, const char *hex)
-{
-	char b[2048];
-	if (2 * n + 1 > sizeof b)
-		return 0;
-	ic_hex(b, p, n);
-	return strcmp(b, hex) == 0;
-}
+#include "ic_hex.h"
 
 static const uint8_t ledger[10] = {0, 0, 0, 0, 0, 0, 0, 2, 1, 1};
 static const uint8_t sid[18] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 1, 1};

@@ -10,23 +10,7 @@
 #include "ic/hashtree.h"
 #include "ic/network.h"
 #include "tap.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n = strlen(hex) / 2;
-	if (n > cap || ic_unhex(out, n, hex, 2 * n) != 0)
-		exit(99);
-	return n;
-}
-
-static int hexeq(const uint8_t *p, size_t n, const char *hex)
-{
-	char b[200];
-	if (2 * n + 1 > sizeof b)
-		return 0;
-	ic_hex(b, p, n);
-	return strcmp(b, hex) == 0;
-}
+#include "ic_hex.h"
 
 static void test_spec_tree(void)
 {

@@ -11,25 +11,7 @@
 #include "ic/principal.h"
 #include "ic/request.h"
 #include "tap.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n = strlen(hex) / 2;
-	if (n > cap || ic_unhex(out, n, hex, 2 * n) != 0) {
-		fprintf(stderr, "bad hex in test\n");
-		exit(99);
-	}
-	return n;
-}
-
-static int hexeq(const uint8_t *p, size_t n, const char *hex)
-{
-	char buf[4096];
-	if (2 * n + 1 > sizeof buf)
-		return 0;
-	ic_hex(buf, p, n);
-	return strcmp(buf, hex) == 0;
-}
+#include "ic_hex.h"
 
 static void test_cbor(void)
 {
