@@ -26,6 +26,17 @@ const char *Icarc_error_text(const struct icarc_err *e);
 struct icarc_err *Icarc_writer_err(struct icarc_writer *w);
 struct icarc_err *Icarc_reader_err(struct icarc_reader *r);
 
+/* Input that the writer's workers read themselves from a regular file (fdio.c): [pos, end) of fd,
+ * read with pread() into the chunk buffers; holes (lseek SEEK_DATA) are zero runs without a read.
+ * data_at/hole_at cache the extent lseek last reported: set both to 0 when `end` grows. */
+struct Icarc_file_in {
+	int fd;
+	uint64_t pos, end;
+	uint64_t data_at, hole_at;
+};
+int Icarc_writer_push_file(struct icarc_writer *w, struct icarc_out *out, struct Icarc_file_in *file,
+                           enum icarc_push_mode mode);
+
 /* Keys of one archive: the file key and what is derived from it (spec: Key schedule). */
 struct icarc_keys {
 	unsigned char file_key[32];

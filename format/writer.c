@@ -5,12 +5,15 @@
  * randomness whatever the thread timing. A full chunk is held until the next byte arrives, since
  * only then is it known whether it is the entry's last (its Last flag is bound into the AEAD).
  * Every record is appended to `obuf` when its turn comes, and drained into the caller's buffer. */
+#define _GNU_SOURCE /* SEEK_DATA, SEEK_HOLE */
 #include "config.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack and in handles */
 #include <xxhash.h>
 
@@ -29,6 +32,11 @@ struct slot {
 	           * sealed by the caller's thread */
 	struct wire_chunk c;
 	struct wire_row row;
+	/* plain[0..rd_len) is still in the input file at rd_off: the worker reads it (pread) before
+	 * sealing, so that reading, like hashing and compressing, is spread over the workers */
+	int rd_fd, rd_err; /* rd_err: errno of a failed read, -1 when the file ended early */
+	size_t rd_len;
+	uint64_t rd_off;
 };
 
 struct wentry {
@@ -251,9 +259,33 @@ static void free_ctx(void *c)
 	Icarc_chunk_ctx_free(c);
 }
 
+/* pread() all of n bytes; 0, or -1 with errno (0 when the file ended first). */
+static int pread_full(int fd, uint8_t *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
 static void run_slot(struct pool_job *job, void *ctx)
 {
 	struct slot *s = (struct slot *)job;
+	if (s->rd_len && pread_full(s->rd_fd, s->plain, s->rd_len, s->rd_off) != 0) {
+		s->rd_err = errno ? errno : -1;
+		s->rec_len = 0;
+		return;
+	}
 	s->rec_len = Icarc_chunk_seal(ctx, s->w->keys, s->w->id, &s->c, s->plain, s->rec, &s->row);
 }
 
@@ -444,6 +476,10 @@ static int emit_segment(struct icarc_writer *w)
 static int emit_head(struct icarc_writer *w)
 {
 	struct slot *s = &w->slots[w->head];
+	if (s->rd_len && s->rd_err)
+		return fail(w, ICARC_E_IO, s->rd_err < 0 ? "reading the input at offset %llu: the file shrank while it was packed%s"
+		                                          : "reading the input at offset %llu: %s",
+		            (unsigned long long)s->rd_off, s->rd_err < 0 ? "" : strerror(s->rd_err));
 	s->row.stored_offset = w->offset;
 	int r = emit(w, s->rec, s->rec_len);
 	if (r < 0)
@@ -497,6 +533,8 @@ static int take_slot(struct icarc_writer *w)
 	struct slot *s = &w->slots[(w->head + w->inflight) % w->nslots];
 	s->fill = 0;
 	s->zero = 0;
+	s->rd_len = 0;
+	s->rd_err = 0;
 	s->c.entry = (uint32_t)(w->n_entries - 1);
 	s->c.index = w->next_index++;
 	s->c.offset = s->c.index * w->chunk_size;
@@ -607,11 +645,76 @@ static int emit_index(struct icarc_writer *w)
 	return emit_raw(w, foot, sizeof foot);
 }
 
-int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, enum icarc_push_mode mode)
+/* A slot's bytes still in the file, when more input follows them: read them now. */
+static int read_pending(struct icarc_writer *w, struct slot *s)
 {
-	CHECK(w);
-	if (out == NULL || out->pos > out->size || (in && in->pos > in->size) || mode > ICARC_FINISH)
-		return fail(w, ICARC_E_USAGE, "bad buffer or mode");
+	if (s->rd_len == 0)
+		return ICARC_OK;
+	if (pread_full(s->rd_fd, s->plain, s->rd_len, s->rd_off) != 0)
+		return fail(w, ICARC_E_IO, "reading the input at offset %llu: %s", (unsigned long long)s->rd_off,
+		            errno ? strerror(errno) : "the file shrank while it was packed");
+	s->rd_len = 0;
+	return ICARC_OK;
+}
+
+/* Whether [pos, pos + n) of the file is a hole (reads as zeros, has no storage): lseek is asked
+ * once per extent of data or hole, not per chunk. Without SEEK_DATA, everything is data. */
+static int file_hole(struct Icarc_file_in *f, size_t n)
+{
+#if !defined(SEEK_DATA) || !defined(SEEK_HOLE)
+	(void)n;
+	return 0;
+#else
+	if (f->hole_at <= f->pos) {
+		off_t d = lseek(f->fd, (off_t)f->pos, SEEK_DATA);
+		if (d < 0) {
+			f->data_at = errno == ENXIO ? UINT64_MAX : 0; /* ENXIO: no data up to the end */
+			f->hole_at = UINT64_MAX;
+		} else {
+			off_t h = lseek(f->fd, d, SEEK_HOLE);
+			f->data_at = (uint64_t)d;
+			f->hole_at = h < 0 ? UINT64_MAX : (uint64_t)h;
+		}
+	}
+	return f->pos + n <= f->data_at;
+#endif
+}
+
+/* Take input from a file range: full chunks are handed to the workers as reads (run_slot). */
+static int take_file(struct icarc_writer *w, struct Icarc_file_in *f)
+{
+	struct slot *cs = w->cur;
+	int r = read_pending(w, cs);
+	if (r < 0)
+		return r;
+	uint64_t left = f->end - f->pos;
+	size_t n = w->chunk_size - cs->fill;
+	if (n > left)
+		n = (size_t)left;
+	if ((cs->fill == 0 || cs->zero) && file_hole(f, n)) {
+		cs->zero = 1;
+	} else {
+		if (cs->zero) {
+			memset(cs->plain, 0, cs->fill);
+			cs->zero = 0;
+		}
+		if (cs->fill == 0) {
+			cs->rd_fd = f->fd;
+			cs->rd_off = f->pos;
+			cs->rd_len = n;
+		} else if (pread_full(f->fd, cs->plain + cs->fill, n, f->pos) != 0) {
+			return fail(w, ICARC_E_IO, "reading the input at offset %llu: %s", (unsigned long long)f->pos,
+			            errno ? strerror(errno) : "the file shrank while it was packed");
+		}
+	}
+	cs->fill += n;
+	f->pos += n;
+	return ICARC_OK;
+}
+
+static int push(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, struct Icarc_file_in *file,
+                enum icarc_push_mode mode)
+{
 	if (w->state == W_DONE)
 		return w->olen > w->opos ? ICARC_NEED_OUTPUT : fail(w, ICARC_E_USAGE, "archive already finished");
 	if (w->state == W_NEW) {
@@ -661,7 +764,7 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 			w->entry_open = 0;
 			continue;
 		}
-		int in_left = in && in->pos < in->size;
+		int in_left = (in && in->pos < in->size) || (file && file->pos < file->end);
 		int finishing = mode == ICARC_FINISH && !in_left;
 		if (finishing && w->entry_open) {
 			w->need_end = 1;
@@ -700,6 +803,12 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 				r = take_slot(w);
 				continue;
 			}
+			if (file && file->pos < file->end) {
+				r = take_file(w, file);
+				continue;
+			}
+			if ((r = read_pending(w, w->cur)) < 0)
+				continue;
 			size_t n = w->chunk_size - w->cur->fill, avail = in->size - in->pos;
 			if (n > avail)
 				n = avail;
@@ -733,6 +842,23 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 		}
 		return ICARC_OK;
 	}
+}
+
+int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, enum icarc_push_mode mode)
+{
+	CHECK(w);
+	if (out == NULL || out->pos > out->size || (in && in->pos > in->size) || mode > ICARC_FINISH)
+		return fail(w, ICARC_E_USAGE, "bad buffer or mode");
+	return push(w, out, in, NULL, mode);
+}
+
+int Icarc_writer_push_file(struct icarc_writer *w, struct icarc_out *out, struct Icarc_file_in *file,
+                           enum icarc_push_mode mode)
+{
+	CHECK(w);
+	if (out == NULL || out->pos > out->size || file == NULL || file->pos > file->end || mode > ICARC_FINISH)
+		return fail(w, ICARC_E_USAGE, "bad buffer or mode");
+	return push(w, out, NULL, file, mode);
 }
 
 uint64_t icarc_writer_offset(const struct icarc_writer *w)
