@@ -1,8 +1,10 @@
 /* fdio.c - file-descriptor conveniences over the I/O-free core: the loops every program driving
  * a writer or a reader from files or pipes would otherwise write again. */
+#define _GNU_SOURCE /* sync_file_range */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,16 +41,51 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Push one block of input; archive bytes go to out_fd as they come. */
-static int push_block(struct icarc_writer *w, struct icarc_in *in, enum icarc_push_mode mode, uint8_t *ob, int out_fd)
+/* The archive's output file. Written bytes are handed to the disk every 8 MiB
+ * (sync_file_range SYNC_FILE_RANGE_WRITE starts writeback and does not wait): a caller that
+ * fsyncs at the end, as a backup should, then waits for the last few MiB only instead of the whole
+ * archive, and the disk works while the cores compress. Nothing else changes: on a pipe, or
+ * without sync_file_range, this is a plain write. */
+#define FD_WRITEBACK (8U << 20)
+struct out_file {
+	int fd;
+	off_t from;     /* start of the bytes not yet handed to the disk; -1: not a file */
+	uint64_t ahead; /* how many */
+};
+
+static void out_init(struct out_file *o, int fd)
+{
+	struct stat st;
+	o->fd = fd;
+	o->ahead = 0;
+	o->from = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+}
+
+static int out_write(struct icarc_writer *w, struct out_file *o, const uint8_t *p, size_t n)
+{
+	if (write_all(o->fd, p, n) != 0)
+		return Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "writing the archive at offset %llu: %s",
+		                       (unsigned long long)(icarc_writer_offset(w) - n), strerror(errno));
+#if defined(SYNC_FILE_RANGE_WRITE)
+	if (o->from >= 0 && (o->ahead += n) >= FD_WRITEBACK) {
+		(void)sync_file_range(o->fd, o->from, (off_t)o->ahead, SYNC_FILE_RANGE_WRITE); /* a hint */
+		o->from += (off_t)o->ahead;
+		o->ahead = 0;
+	}
+#endif
+	return ICARC_OK;
+}
+
+/* Push one block of input; archive bytes go to the output as they come. */
+static int push_block(struct icarc_writer *w, struct icarc_in *in, enum icarc_push_mode mode, uint8_t *ob,
+                      struct out_file *o)
 {
 	int st;
 	do {
 		struct icarc_out out = {ob, FD_OUT_BUF, 0};
 		st = icarc_writer_push(w, &out, in, mode);
-		if (out.pos && write_all(out_fd, ob, out.pos) != 0)
-			return Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "writing the archive at offset %llu: %s",
-			                       (unsigned long long)(icarc_writer_offset(w) - out.pos), strerror(errno));
+		if (out.pos && out_write(w, o, ob, out.pos) != ICARC_OK)
+			return ICARC_E_IO;
 	} while (st == ICARC_NEED_OUTPUT || (st >= 0 && in->pos < in->size));
 	return st;
 }
@@ -59,8 +96,8 @@ static int push_block(struct icarc_writer *w, struct icarc_in *in, enum icarc_pu
  * shrinks while it is packed kills the process with SIGBUS, and a library must never crash its
  * host, whatever another process does to a file (a shrinking file is an ICARC_E_IO here). A file
  * that grows is packed to its end as it is when the last chunk has been handed out. */
-static int push_file(struct icarc_writer *w, int in_fd, const struct stat *st, int out_fd, enum icarc_push_mode mode,
-                     uint8_t *ob)
+static int push_file(struct icarc_writer *w, int in_fd, const struct stat *st, struct out_file *o,
+                     enum icarc_push_mode mode, uint8_t *ob)
 {
 	off_t at = lseek(in_fd, 0, SEEK_CUR);
 	if (at < 0)
@@ -80,9 +117,8 @@ static int push_file(struct icarc_writer *w, int in_fd, const struct stat *st, i
 		}
 		struct icarc_out out = {ob, FD_OUT_BUF, 0};
 		rc = Icarc_writer_push_file(w, &out, &f, m);
-		if (out.pos && write_all(out_fd, ob, out.pos) != 0)
-			return Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "writing the archive at offset %llu: %s",
-			                       (unsigned long long)(icarc_writer_offset(w) - out.pos), strerror(errno));
+		if (out.pos && out_write(w, o, ob, out.pos) != ICARC_OK)
+			return ICARC_E_IO;
 		if (rc < 0 || (m == mode && rc != ICARC_NEED_OUTPUT))
 			break;
 	}
@@ -101,9 +137,11 @@ int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum ica
 		st = Icarc_set_error(Icarc_writer_err(w), ICARC_E_NOMEM, "out of memory");
 		goto out;
 	}
+	struct out_file o;
+	out_init(&o, out_fd);
 	struct stat sb;
 	if (in_fd >= 0 && fstat(in_fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		st = push_file(w, in_fd, &sb, out_fd, mode, ob);
+		st = push_file(w, in_fd, &sb, &o, mode, ob);
 		if (st <= 0)
 			goto out;
 		st = ICARC_OK;
@@ -123,7 +161,7 @@ int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum ica
 			in.size = (size_t)n;
 			eof = n == 0;
 		}
-		st = push_block(w, &in, eof ? mode : ICARC_CONTINUE, ob, out_fd);
+		st = push_block(w, &in, eof ? mode : ICARC_CONTINUE, ob, &o);
 		if (eof)
 			break;
 	}
