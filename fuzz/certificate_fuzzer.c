@@ -1,6 +1,8 @@
 /* certificate_fuzzer.c - certificate decoding and verification structure (delegation, ranges,
- * time) with the mainnet root key, and request status lookup. Signatures only verify for real
- * certificates, so the checks before and after the BLS call are what this exercises. */
+ * time) with the mainnet root key, request status lookup, and the subnet's canister ranges.
+ * Signatures only verify for real certificates, so the checks before and after the BLS call are
+ * what this exercises. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz/fuzz.h"
@@ -27,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(st.reply >= data && st.reply + st.reply_len <= data + size);
 	struct ic_principal sub;
 	ic_cert_signing_subnet(&c, ic_mainnet_root_key, &sub);
+	struct ic_canister_range *r = NULL;
+	size_t n = 0;
+	if (ic_cert_canister_ranges(&c, ic_mainnet_root_key, &r, &n, err, sizeof err) == 0)
+		(void)ic_canister_ranges_has(r, n, &p.target);
+	free(r);
 	ic_cert_free(&c);
 	return 0;
 }

@@ -36,7 +36,7 @@ struct op {
 	struct ic_label *labels;
 	size_t npaths;
 	void *user;
-	uint64_t deadline_ms, wake_ms, signed_ms;
+	uint64_t deadline_ms, wake_ms, signed_ms, sent_ms;
 	int must_resign;
 	struct ic_buf env;
 	uint8_t rid[32];
@@ -54,10 +54,16 @@ struct node_key {
 	uint8_t der[44];
 };
 
+/* The node keys of one subnet and the canister ranges certified with them (as agent-rs's subnet
+ * cache): a canister inside the ranges is answered from here without reading /subnet again. */
 struct keyset {
-	struct ic_principal ecid, subnet;
+	struct ic_principal asked;  /* the canister whose read_state of /subnet fills (filled) this set */
+	struct ic_principal subnet; /* valid once has_subnet */
+	int has_subnet;
 	struct node_key *nodes;
 	size_t n;
+	struct ic_canister_range *ranges;
+	size_t nranges;
 	int state; /* 0 fetching, 1 ready, -1 failed */
 	uint64_t fetched_ms;
 	char error[1100];
@@ -321,6 +327,7 @@ static void send_op(struct ic_agent *a, struct op *op)
 		return;
 	}
 	a->st.http_requests++;
+	op->sent_ms = now_ms();
 	if (op->phase == PH_POLL)
 		a->st.polls++;
 	op->state = ST_HTTP;
@@ -513,10 +520,14 @@ static void on_status_cert(struct ic_agent *a, struct op *op, const struct ic_cb
 	}
 }
 
+/* The subnet whose certified ranges hold the canister, else the set read (or being read) for it. */
 static struct keyset *find_keys(struct ic_agent *a, const struct ic_principal *ecid)
 {
 	for (size_t i = 0; i < a->nkeys; i++)
-		if (ic_principal_cmp(&a->keys[i].ecid, ecid) == 0)
+		if (ic_canister_ranges_has(a->keys[i].ranges, a->keys[i].nranges, ecid))
+			return &a->keys[i];
+	for (size_t i = 0; i < a->nkeys; i++)
+		if (ic_principal_cmp(&a->keys[i].asked, ecid) == 0)
 			return &a->keys[i];
 	return NULL;
 }
@@ -524,18 +535,18 @@ static struct keyset *find_keys(struct ic_agent *a, const struct ic_principal *e
 static void finish_query(struct ic_agent *a, struct op *op, const struct keyset *ks);
 static struct op *new_op(struct ic_agent *a, enum ic_op kind, enum purpose purpose);
 
-/* Start reading the node keys of ks->ecid's subnet (read_state of /subnet, anonymous). */
-static int start_keys_fetch(struct ic_agent *a, struct keyset *ks)
+/* Start reading the node keys of ecid's subnet (read_state of /subnet, anonymous) into ks; what
+ * ks held stays until the answer replaces it, and queries of its canisters wait meanwhile. */
+static int start_keys_fetch(struct ic_agent *a, struct keyset *ks, const struct ic_principal *ecid)
 {
 	static const struct ic_label subnet = {(const uint8_t *)"subnet", 6};
-	free(ks->nodes);
-	ks->nodes = NULL;
-	ks->n = 0;
+	ks->asked = *ecid;
 	ks->state = 0;
 	struct op *k = new_op(a, IC_OP_READ_STATE, P_KEYS);
 	if (k == NULL)
 		return -1;
-	k->effective = ks->ecid;
+	a->st.subnet_reads++;
+	k->effective = *ecid;
 	k->labels = malloc(sizeof *k->labels);
 	k->paths = malloc(sizeof *k->paths);
 	if (k->labels == NULL || k->paths == NULL) {
@@ -555,7 +566,7 @@ static void need_keys(struct ic_agent *a, struct op *op)
 	if (ks != NULL && ks->state < 0 && now_ms() - ks->fetched_ms > 10000) {
 		/* the last attempt failed a while ago (network, deadline): try again */
 		op->state = ST_WAIT_KEYS;
-		if (start_keys_fetch(a, ks) != 0) {
+		if (start_keys_fetch(a, ks, &op->effective) != 0) {
 			ks->state = -1;
 			finish_query(a, op, ks);
 		}
@@ -576,8 +587,7 @@ static void need_keys(struct ic_agent *a, struct op *op)
 	a->keys = nk;
 	ks = &a->keys[a->nkeys++];
 	memset(ks, 0, sizeof *ks);
-	ks->ecid = op->effective;
-	if (start_keys_fetch(a, ks) != 0) {
+	if (start_keys_fetch(a, ks, &op->effective) != 0) {
 		ks->state = -1;
 		snprintf(ks->error, sizeof ks->error, "out of memory");
 		finish_query(a, op, ks);
@@ -586,7 +596,8 @@ static void need_keys(struct ic_agent *a, struct op *op)
 
 struct collect {
 	const struct ic_cbor_doc *d;
-	struct keyset *ks;
+	struct node_key *nodes;
+	size_t n;
 	int bad;
 };
 
@@ -602,44 +613,112 @@ static int collect_node(void *ctx, const uint8_t *label, size_t len, size_t chil
 		c->bad = 1;
 		return 1;
 	}
-	struct node_key *n = realloc(c->ks->nodes, (c->ks->n + 1) * sizeof *n);
+	struct node_key *n = realloc(c->nodes, (c->n + 1) * sizeof *n);
 	if (n == NULL) {
 		c->bad = 1;
 		return 1;
 	}
-	c->ks->nodes = n;
-	ic_principal_from_bytes(&n[c->ks->n].node, label, len);
-	memcpy(n[c->ks->n].der, der, 44);
-	c->ks->n++;
+	c->nodes = n;
+	ic_principal_from_bytes(&n[c->n].node, label, len);
+	memcpy(n[c->n].der, der, 44);
+	c->n++;
 	return 0;
+}
+
+/* Put the subnet's fresh node keys and ranges into ks. Another set of the same subnet (read for a
+ * canister its ranges did not show) is merged into ks: one set per subnet, ranges united. */
+static void keys_store(struct ic_agent *a, struct keyset *ks, const struct ic_principal *subnet, struct collect *c,
+                       struct ic_canister_range *ranges, size_t nranges)
+{
+	int same = ks->has_subnet && ic_principal_cmp(&ks->subnet, subnet) == 0;
+	free(ks->nodes);
+	ks->nodes = c->nodes;
+	ks->n = c->n;
+	c->nodes = NULL;
+	for (size_t i = 0; i < a->nkeys; i++) {
+		struct keyset *o = &a->keys[i];
+		if (o == ks || !o->has_subnet || ic_principal_cmp(&o->subnet, subnet) != 0 || o->state == 0)
+			continue;
+		struct ic_canister_range *m = realloc(ranges, (nranges + o->nranges) * sizeof *m);
+		if (m != NULL && o->nranges > 0) {
+			memcpy(m + nranges, o->ranges, o->nranges * sizeof *m);
+			ranges = m, nranges += o->nranges;
+		} else if (m != NULL) {
+			ranges = m;
+		}
+		free(o->nodes);
+		free(o->ranges);
+		*o = a->keys[--a->nkeys];
+		if (ks == &a->keys[a->nkeys])
+			ks = o; /* the last one moved into the hole */
+		i--;
+	}
+	if (same && ks->nranges > 0) { /* a re-read of the same subnet: keep what other shards told */
+		struct ic_canister_range *m = realloc(ranges, (nranges + ks->nranges) * sizeof *m);
+		if (m != NULL) {
+			memcpy(m + nranges, ks->ranges, ks->nranges * sizeof *m);
+			ranges = m, nranges += ks->nranges;
+		}
+	}
+	free(ks->ranges);
+	ks->ranges = ranges;
+	ks->nranges = nranges;
+	ks->subnet = *subnet;
+	ks->has_subnet = 1;
+	ks->state = 1;
 }
 
 static void keys_done(struct ic_agent *a, struct op *kop, int ok, const char *error)
 {
-	struct keyset *ks = find_keys(a, &kop->effective);
+	struct keyset *ks = NULL;
+	for (size_t i = 0; i < a->nkeys && ks == NULL; i++)
+		if (a->keys[i].state == 0 && ic_principal_cmp(&a->keys[i].asked, &kop->effective) == 0)
+			ks = &a->keys[i];
 	if (ks == NULL)
 		return;
+	char err[300];
 	if (ok) {
 		struct ic_result *r = kop->res;
-		ic_cert_signing_subnet(&r->cert, a->root_key, &ks->subnet);
-		struct ic_label p[3] = {{(const uint8_t *)"subnet", 6}, {ks->subnet.b, ks->subnet.len}, {(const uint8_t *)"node", 4}};
+		struct ic_principal subnet;
+		ic_cert_signing_subnet(&r->cert, a->root_key, &subnet);
+		struct ic_label p[3] = {{(const uint8_t *)"subnet", 6}, {subnet.b, subnet.len}, {(const uint8_t *)"node", 4}};
 		size_t sub;
-		struct collect c = {&r->cert.doc, ks, 0};
+		struct collect c = {&r->cert.doc, NULL, 0, 0};
 		if (ic_hashtree_subtree(&r->cert.doc, r->cert.tree, p, 3, &sub) == IC_LOOKUP_FOUND)
 			ic_hashtree_each_label(&r->cert.doc, sub, collect_node, &c);
-		if (c.bad || ks->n == 0) {
+		struct ic_canister_range *ranges = NULL;
+		size_t nranges = 0;
+		if (c.bad || c.n == 0) {
 			ok = 0;
 			error = c.bad ? "malformed node keys in the subnet certificate" : "no node keys in the subnet certificate";
+		} else if (ic_cert_canister_ranges(&r->cert, a->root_key, &ranges, &nranges, err, sizeof err) != 0) {
+			ok = 0;
+			error = err;
 		}
+		if (ok) {
+			keys_store(a, ks, &subnet, &c, ranges, nranges);
+			ks = find_keys(a, &kop->effective); /* keys_store may have moved it */
+		} else {
+			free(ranges);
+		}
+		free(c.nodes);
 	}
-	ks->state = ok ? 1 : -1;
+	if (ks == NULL)
+		return;
 	ks->fetched_ms = now_ms();
-	if (!ok)
+	if (!ok) {
+		ks->state = -1;
 		snprintf(ks->error, sizeof ks->error, "node keys for query signatures: %s", error);
-	/* (a query may start a new fetch for a node it does not know: the others then wait for it) */
-	for (struct op *op = a->ops; op != NULL && ks->state != 0; op = op->next)
-		if (op->state == ST_WAIT_KEYS && ic_principal_cmp(&op->effective, &ks->ecid) == 0)
-			finish_query(a, op, ks);
+	}
+	/* the queries waiting for this subnet (a query may start a new read for a node it does not
+	 * know: the others then wait for that one) */
+	for (struct op *op = a->ops; op != NULL; op = op->next) {
+		if (op->state != ST_WAIT_KEYS)
+			continue;
+		struct keyset *k = find_keys(a, &op->effective);
+		if (k != NULL && k->state != 0)
+			finish_query(a, op, k);
+	}
 }
 
 static void request_clock(struct ic_agent *a, struct op *op)
@@ -731,13 +810,15 @@ static void finish_query(struct ic_agent *a, struct op *op, const struct keyset 
 				for (size_t j = 0; j < ks->n && nk == NULL; j++)
 					if (ic_principal_cmp(&ks->nodes[j].node, &node) == 0)
 						nk = &ks->nodes[j];
-			if (nk == NULL && !op->keys_refetched && now_ms() - ks->fetched_ms > 60000) {
-				/* the subnet may have changed since the keys were read: read them again, once */
+			if (nk == NULL && !op->keys_refetched && ks->fetched_ms <= op->sent_ms) {
+				/* the subnet may have changed since the keys were read (a node joined): read them
+				 * again, once for this query, as agent-rs does; keys read after the query was sent
+				 * are recent enough, so an unknown signer then is refused at once */
 				struct keyset *mine = find_keys(a, &op->effective);
 				ic_cbor_doc_free(&d);
 				op->keys_refetched = 1;
 				op->state = ST_WAIT_KEYS;
-				if (mine == NULL || (mine->state != 0 && start_keys_fetch(a, mine) != 0)) {
+				if (mine == NULL || (mine->state != 0 && start_keys_fetch(a, mine, &op->effective) != 0)) {
 					finish(a, op, IC_E_NOMEM, "out of memory");
 				}
 				return;
@@ -1231,8 +1312,10 @@ void ic_agent_free(struct ic_agent *a)
 	struct ic_result *r;
 	while ((r = ic_agent_next(a)) != NULL)
 		ic_result_free(r);
-	for (size_t i = 0; i < a->nkeys; i++)
+	for (size_t i = 0; i < a->nkeys; i++) {
 		free(a->keys[i].nodes);
+		free(a->keys[i].ranges);
+	}
 	free(a->keys);
 	ic_http_free(a->http);
 	sodium_memzero(&a->id, sizeof a->id);

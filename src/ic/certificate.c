@@ -4,6 +4,7 @@
 #include "ic/certificate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ic/bls.h"
@@ -125,8 +126,10 @@ static int cert_signature_ok(const struct ic_cbor_doc *d, size_t tree, const uin
 	return ic_bls_verify(sig, key, msg, sizeof msg) == 1;
 }
 
-/* [[start, end], ...] (CBOR, optionally tagged): 1 if id is in a range, 0 if not, -1 malformed */
-static int in_ranges(const uint8_t *leaf, size_t len, const struct ic_principal *id)
+/* [[start, end], ...] (CBOR, optionally tagged): calls fn for each range; 0 ok, -1 malformed,
+ * or fn's nonzero answer */
+static int each_range(const uint8_t *leaf, size_t len,
+                      int (*fn)(void *ctx, const uint8_t *s, size_t sl, const uint8_t *e, size_t el), void *ctx)
 {
 	struct ic_cbor_doc d;
 	if (ic_cbor_decode(leaf, len, NULL, &d, NULL, 0) != 0)
@@ -135,20 +138,38 @@ static int in_ranges(const uint8_t *leaf, size_t len, const struct ic_principal 
 	int r = -1;
 	if (arr != IC_CBOR_NONE && d.items[arr].type == IC_CBOR_ARRAY) {
 		r = 0;
-		for (size_t k = 0, i = arr + 1; k < d.items[arr].v; k++, i = ic_cbor_next(&d, i)) {
+		for (size_t k = 0, i = arr + 1; k < d.items[arr].v && r == 0; k++, i = ic_cbor_next(&d, i)) {
 			const uint8_t *s, *e;
 			size_t sl, el;
 			if (d.items[i].type != IC_CBOR_ARRAY || d.items[i].v != 2 ||
-			    ic_cbor_get_bytes(&d, i + 1, &s, &sl) != 0 || ic_cbor_get_bytes(&d, ic_cbor_next(&d, i + 1), &e, &el) != 0) {
+			    ic_cbor_get_bytes(&d, i + 1, &s, &sl) != 0 || ic_cbor_get_bytes(&d, ic_cbor_next(&d, i + 1), &e, &el) != 0)
 				r = -1;
-				break;
-			}
-			if (ic_bytes_cmp(s, sl, id->b, id->len) <= 0 && ic_bytes_cmp(id->b, id->len, e, el) <= 0)
-				r = 1;
+			else
+				r = fn(ctx, s, sl, e, el);
 		}
 	}
 	ic_cbor_doc_free(&d);
 	return r;
+}
+
+struct range_find {
+	const struct ic_principal *id;
+	int in;
+};
+
+static int range_has(void *ctx, const uint8_t *s, size_t sl, const uint8_t *e, size_t el)
+{
+	struct range_find *f = ctx;
+	if (ic_bytes_cmp(s, sl, f->id->b, f->id->len) <= 0 && ic_bytes_cmp(f->id->b, f->id->len, e, el) <= 0)
+		f->in = 1;
+	return 0; /* read on: a malformed range anywhere makes the leaf malformed */
+}
+
+/* 1 if id is in a range, 0 if not, -1 malformed */
+static int in_ranges(const uint8_t *leaf, size_t len, const struct ic_principal *id)
+{
+	struct range_find f = {id, 0};
+	return each_range(leaf, len, range_has, &f) != 0 ? -1 : f.in;
 }
 
 struct shard_pick {
@@ -344,5 +365,80 @@ int ic_cert_request_status(const struct ic_cert *c, const uint8_t rid[32], struc
 		if (ic_hashtree_lookup(&c->doc, c->tree, l, 3, &v, &st->error_code_len) == IC_LOOKUP_FOUND)
 			st->error_code = (const char *)v;
 	}
+	return 0;
+}
+
+struct range_list {
+	struct ic_canister_range **v;
+	size_t *n;
+};
+
+static int range_add(void *ctx, const uint8_t *s, size_t sl, const uint8_t *e, size_t el)
+{
+	struct range_list *l = ctx;
+	if (sl > IC_PRINCIPAL_MAXBYTES || el > IC_PRINCIPAL_MAXBYTES)
+		return -1;
+	struct ic_canister_range *v = realloc(*l->v, (*l->n + 1) * sizeof *v);
+	if (v == NULL)
+		return -2;
+	*l->v = v;
+	ic_principal_from_bytes(&v[*l->n].start, s, sl);
+	ic_principal_from_bytes(&v[*l->n].end, e, el);
+	(*l->n)++;
+	return 0;
+}
+
+struct shard_each {
+	const struct ic_cbor_doc *d;
+	struct range_list *l;
+};
+
+static int shard_add(void *ctx, const uint8_t *label, size_t len, size_t child)
+{
+	(void)label, (void)len;
+	struct shard_each *s = ctx;
+	const uint8_t *leaf;
+	size_t ll;
+	if (ic_hashtree_lookup(s->d, child, NULL, 0, &leaf, &ll) != IC_LOOKUP_FOUND)
+		return 0; /* a pruned shard: its ranges are simply not known */
+	return each_range(leaf, ll, range_add, s->l);
+}
+
+int ic_cert_canister_ranges(const struct ic_cert *c, const uint8_t root_key[96], struct ic_canister_range **out,
+                            size_t *n, char *err, size_t errlen)
+{
+	struct ic_principal sid;
+	ic_cert_signing_subnet(c, root_key, &sid);
+	/* a delegation holds its subnet's ranges; the root subnet's own certificate holds them in its tree */
+	const struct ic_cbor_doc *d = c->delegated ? &c->ddoc : &c->doc;
+	size_t tree = c->delegated ? c->dtree : c->tree, sub;
+	struct range_list l = {out, n};
+	int rc = 0;
+	struct ic_label p[3] = {{(const uint8_t *)"canister_ranges", 15}, {sid.b, sid.len}, {NULL, 0}};
+	if (ic_hashtree_subtree(d, tree, p, 2, &sub) == IC_LOOKUP_FOUND) {
+		struct shard_each s = {d, &l};
+		rc = ic_hashtree_each_label(d, sub, shard_add, &s);
+	} else {
+		const struct ic_label q[3] = {{(const uint8_t *)"subnet", 6}, {sid.b, sid.len},
+		                              {(const uint8_t *)"canister_ranges", 15}};
+		const uint8_t *leaf;
+		size_t ll;
+		if (ic_hashtree_lookup(d, tree, q, 3, &leaf, &ll) == IC_LOOKUP_FOUND)
+			rc = each_range(leaf, ll, range_add, &l);
+	}
+	if (rc != 0) {
+		char t[IC_PRINCIPAL_MAXTEXT];
+		ic_principal_to_text(&sid, t);
+		snprintf(err, errlen, rc == -2 ? "out of memory" : "certificate: malformed canister ranges of subnet %s", t);
+		return -1;
+	}
+	return 0;
+}
+
+int ic_canister_ranges_has(const struct ic_canister_range *r, size_t n, const struct ic_principal *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ic_principal_cmp(&r[i].start, id) <= 0 && ic_principal_cmp(id, &r[i].end) <= 0)
+			return 1;
 	return 0;
 }

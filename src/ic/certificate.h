@@ -52,6 +52,21 @@ int ic_cert_verify(const struct ic_cert *c, const struct ic_cert_policy *p, char
  * subnet: self-authenticating id of the root key's DER). */
 void ic_cert_signing_subnet(const struct ic_cert *c, const uint8_t root_key[96], struct ic_principal *out);
 
+/* A range of canister ids [start, end] (inclusive, in the principals' byte order). */
+struct ic_canister_range {
+	struct ic_principal start, end;
+};
+/* The canister ranges certified for the subnet that signed c (see ic_cert_signing_subnet), from
+ * its delegation or, without one, from c's own tree: every shard of /canister_ranges/<sid>/ that is
+ * not pruned, or else legacy /subnet/<sid>/canister_ranges. Appended to *out (*n entries, realloc'd;
+ * the caller frees). May be incomplete (pruned shards) or empty: a canister not found in them may
+ * still be on the subnet. Meaningful only for a certificate that ic_cert_verify accepted.
+ * 0 ok; -1 malformed ranges or out of memory, with a message. */
+int ic_cert_canister_ranges(const struct ic_cert *c, const uint8_t root_key[96], struct ic_canister_range **out,
+                            size_t *n, char *err, size_t errlen);
+/* 1 if id is in one of the n ranges. */
+int ic_canister_ranges_has(const struct ic_canister_range *r, size_t n, const struct ic_principal *id);
+
 /* Request status (spec §Request status). */
 enum ic_request_state {
 	IC_STATUS_UNKNOWN, /* not (yet) in the state tree */

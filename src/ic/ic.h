@@ -30,7 +30,9 @@
  * r->reply (and any blob decoded from it with ic_candid_decode) points into that body until
  * ic_result_free. Update replies are accepted only after the certificate verified (BLS, delegation,
  * canister ranges, time); query replies only after their node signatures verified (node keys read
- * with a certified read_state of the subnet, cached per subnet).
+ * with a certified read_state of the subnet, cached per subnet with the canister ranges certified
+ * with them: another canister in those ranges needs no new read; an unknown signing node makes
+ * that query read the keys again once, if they were read before it was sent).
  *
  * Calls go to /api/v4/.../call; a 404 falls back to v3, then v2 + read_state polling; a 202 polls.
  * 429 (honouring Retry-After), 5xx and transport errors are retried with exponential backoff and
@@ -151,6 +153,7 @@ struct ic_agent_stats {
 	uint64_t connections; /* TCP/TLS connections opened (the rest were reused) */
 	uint64_t rechecks;    /* calls whose earlier request id was polled before signing them again */
 	uint64_t http2;       /* exchanges that used HTTP/2 */
+	uint64_t subnet_reads; /* certified reads of a subnet's node keys (read_state of /subnet) */
 };
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s);
 #endif

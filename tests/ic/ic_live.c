@@ -3,7 +3,7 @@
  * Queries (node signatures checked), v4 update calls (certificates checked), v2 calls with polling,
  * the v4 -> v3 fallback, rejects, concurrent 2,000,000-byte snapshot slices equal to the seeded
  * file, retries under injected 503/429/resets, clock resynchronisation, and every "evil" mode of
- * the replica refused. Prints TAP. */
+ * the replica refused, node keys cached per subnet and read again when a node joins. Prints TAP. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,12 @@
 #include "tap.h"
 
 static const char *url;
-static struct ic_principal canister, management;
+static struct ic_principal canister, canister2, management;
+static int have_canister2;
 static struct ic_identity ident;
 static uint8_t *stable;
 static size_t stable_len;
+static const char *ca_file;
 
 static int admin_faults(const char *json)
 {
@@ -29,6 +31,8 @@ static int admin_faults(const char *json)
 	curl_easy_setopt(c, CURLOPT_URL, u);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	FILE *null = fopen("/dev/null", "w");
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
 	long status = 0;
@@ -41,7 +45,6 @@ static int admin_faults(const char *json)
 }
 
 static unsigned resign_ms = 120000, expiry_ms = 240000;
-static const char *ca_file;
 
 static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t skew)
 {
@@ -120,6 +123,71 @@ static int blob_reply(const struct ic_result *r, const uint8_t **p, size_t *n)
 	ic_arena_free(&ar);
 	ic_ctable_free(&t);
 	return rc;
+}
+
+/* stable_read(0, 1000) of canister c as a query: 1 if it is accepted and equals the seeded bytes */
+static int read_ok(struct ic_agent *a, const struct ic_principal *c, char *err, size_t errlen)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	arg_read(&b, 0, 1000);
+	struct ic_call q;
+	memset(&q, 0, sizeof q);
+	q.canister = *c;
+	q.effective = *c;
+	q.method = "stable_read";
+	q.arg = b.p;
+	q.arg_len = b.len;
+	struct ic_result *r = ic_agent_run(a, IC_OP_QUERY, &q);
+	const uint8_t *p;
+	size_t n;
+	int ok = blob_reply(r, &p, &n) == 0 && n == 1000 && memcmp(p, stable, n) == 0;
+	snprintf(err, errlen, "%s", r == NULL ? "no result" : r->error);
+	ic_result_free(r);
+	ic_buf_free(&b);
+	return ok;
+}
+
+static uint64_t subnet_reads(const struct ic_agent *a)
+{
+	struct ic_agent_stats st;
+	ic_agent_stats(a, &st);
+	return st.subnet_reads;
+}
+
+/* Node keys are cached per subnet with its certified canister ranges: a second canister of the
+ * same subnet needs no new read of /subnet. A node that joins the subnet later and signs a query
+ * makes the agent read the keys once more, and then it is accepted; a node still unknown after
+ * that read is refused. */
+static void test_subnet_cache(const char *what)
+{
+	if (!have_canister2)
+		return;
+	struct ic_agent *a = agent(&ident, 4, 0);
+	if (a == NULL)
+		return;
+	char e1[1024], e2[1024];
+	int ok1 = read_ok(a, &canister, e1, sizeof e1), ok2 = read_ok(a, &canister2, e2, sizeof e2);
+	TAP_OK(ok1 && ok2 && subnet_reads(a) == 1,
+	       "%s: queries of two canisters on one subnet verified with one read of /subnet (%llu reads; %s; %s)", what,
+	       (unsigned long long)subnet_reads(a), e1, e2);
+	if (TAP_OK(admin_faults("{\"node_joined\":1}") == 0, "%s: a node joins the subnet and signs the queries", what)) {
+		ok1 = read_ok(a, &canister, e1, sizeof e1);
+		TAP_OK(ok1 && subnet_reads(a) == 2, "%s: the unknown signer makes the agent read the keys again once, then the "
+		       "query is accepted (%llu reads; %s)", what, (unsigned long long)subnet_reads(a), e1);
+		ok2 = read_ok(a, &canister2, e2, sizeof e2);
+		TAP_OK(ok2 && subnet_reads(a) == 2, "%s: the other canister's query by the new node uses the new keys (%llu reads; %s)",
+		       what, (unsigned long long)subnet_reads(a), e2);
+	}
+	if (TAP_OK(admin_faults("{\"evil\":\"unknown-node-key\"}") == 0, "%s: a node outside the subnet signs", what)) {
+		uint64_t before = subnet_reads(a);
+		ok1 = read_ok(a, &canister, e1, sizeof e1);
+		TAP_OK(!ok1 && subnet_reads(a) == before + 1 && strstr(e1, "not in the subnet's certified keys") != NULL,
+		       "%s: still unknown after one more read of the keys: refused (%llu more reads; %s)", what,
+		       (unsigned long long)(subnet_reads(a) - before), e1);
+	}
+	admin_faults("{}");
+	ic_agent_free(a);
 }
 
 static void test_queries(struct ic_agent *a)
@@ -559,6 +627,7 @@ static void tls_mode(const char *ca)
 		return;
 	test_queries(a);
 	test_calls(a);
+	test_subnet_cache("delegation");
 	struct ic_label l = {(const uint8_t *)"time", 4};
 	struct ic_path path = {&l, 1};
 	struct ic_call c;
@@ -602,6 +671,9 @@ int main(int argc, char **argv)
 	if (stable == NULL || fread(stable, 1, stable_len, f) != stable_len)
 		return 99;
 	fclose(f);
+	const char *c2 = getenv("IC_LIVE_CANISTER2"); /* a second canister (controller: the identity) */
+	if (c2 != NULL && ic_principal_from_text(&canister2, c2, strlen(c2), err, sizeof err) == 0)
+		have_canister2 = 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (argc == 6) {
 		tls_mode(argv[5]);
@@ -628,6 +700,7 @@ int main(int argc, char **argv)
 	test_no_v4();
 	test_no_double_execution();
 	test_clock();
+	test_subnet_cache("root subnet");
 	test_evil();
 	test_faults();
 	free(stable);

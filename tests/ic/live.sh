@@ -25,9 +25,13 @@ head -c 5046272 /dev/urandom > "$dir/stable.bin" || exit 99
 pem="$srcdir/tests/ic/pem/dfx_ed25519_v2.pem"
 controller=2nor3-keehi-duuup-d7jcn-onggn-3atzm-gejtl-5tlzn-k4g6c-nnbf7-7qe
 canister=ryjl3-tyaaa-aaaaa-aaaba-cai
+# a second canister on the same subnet (same seeded memory): node keys are cached per subnet
+IC_LIVE_CANISTER2=rrkah-fqaaa-aaaaa-aaaaq-cai
+export IC_LIVE_CANISTER2
 mkfifo "$dir/out" || exit 99
 "$node" "$srcdir/tests/replica/main.mjs" --port 0 --state-dir "$dir/state" \
-	--seed "$canister:stable_memory=$dir/stable.bin,controller=$controller" > "$dir/out" 2> "$dir/replica.log" &
+	--seed "$canister:stable_memory=$dir/stable.bin,controller=$controller" \
+	--seed "$IC_LIVE_CANISTER2:stable_memory=$dir/stable.bin,controller=$controller" > "$dir/out" 2> "$dir/replica.log" &
 pid=$!
 read -r url < "$dir/out" || { echo "replica did not start:"; cat "$dir/replica.log"; exit 99; }
 # keep the fifo drained
@@ -51,7 +55,8 @@ if ! command -v openssl >/dev/null 2>&1; then echo "# no openssl: https run skip
 rm -f "$dir/out"; mkfifo "$dir/out"
 "$node" "$srcdir/tests/replica/main.mjs" --port 0 --state-dir "$dir/state2" --tls-cert "$dir/tls.pem" \
 	--tls-key "$dir/tls.key" --subnet-delegation \
-	--seed "$canister:stable_memory=$dir/stable.bin,controller=$controller" > "$dir/out" 2> "$dir/replica2.log" &
+	--seed "$canister:stable_memory=$dir/stable.bin,controller=$controller" \
+	--seed "$IC_LIVE_CANISTER2:stable_memory=$dir/stable.bin,controller=$controller" > "$dir/out" 2> "$dir/replica2.log" &
 pid=$!
 read -r url < "$dir/out" || { echo "https replica did not start:"; cat "$dir/replica2.log"; exit 99; }
 cat "$dir/out" > /dev/null &

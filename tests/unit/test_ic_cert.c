@@ -1,7 +1,8 @@
 /* test_ic_cert.c - hash trees (the spec's example and its lookups) and certificates: the mainnet
  * certificates recorded by agent-rs (../shared/vectors/ic-certificates) verify with the mainnet
  * root key, their root hashes and /time match ic-protocol.md A.1, and the pruned ones and a
- * canister outside the delegation's ranges are refused with the agents' reasons. */
+ * canister outside the delegation's ranges are refused with the agents' reasons; the subnet's
+ * ranges as the agent caches them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,18 @@ static void test_mainnet(void)
 			TAP_OK(ic_cert_verify(&c, &p, err, sizeof err) == 0, "mainnet: %s verifies for its subnet", v[i].file);
 			p.target.b[3] ^= 1;
 			TAP_OK(ic_cert_verify(&c, &p, err, sizeof err) != 0, "mainnet: %s refused for another subnet", v[i].file);
+			/* the subnet's ranges, as the agent caches them with its node keys */
+			struct ic_canister_range *rg = NULL;
+			size_t nrg = 0;
+			struct ic_principal in, nns;
+			ic_principal_from_text(&in, v[i].canister, strlen(v[i].canister), err, sizeof err);
+			ic_principal_from_text(&nns, "ryjl3-tyaaa-aaaaa-aaaba-cai", 27, err, sizeof err);
+			err[0] = 0;
+			int rrc = ic_cert_canister_ranges(&c, ic_mainnet_root_key, &rg, &nrg, err, sizeof err);
+			TAP_OK(rrc == 0 && nrg > 0 && ic_canister_ranges_has(rg, nrg, &in) && !ic_canister_ranges_has(rg, nrg, &nns),
+			       "mainnet: %s: %zu canister ranges of the subnet, holding %s and not the NNS's ryjl3 (%s)", v[i].file, nrg,
+			       v[i].canister, err);
+			free(rg);
 		} else {
 			TAP_OK(rc != 0 && strstr(err, v[i].err) != NULL, "mainnet: %s for %s refused: %s", v[i].file, v[i].canister, err);
 		}

@@ -15,6 +15,9 @@
 //                                     (to exercise clients' fallbacks: v4 → v3 → v2 call, v3 → v2 query)
 //   clock_skew_ms                     shift the replica's clock (expiry checks, /time, query timestamps) by
 //                                     N ms, negative allowed (to exercise clients' time resync)
+//   node_joined                       1: a second node has joined the subnet: /subnet/<sid>/node lists it
+//                                     next to the first, and it signs the query responses (agents must
+//                                     read the node keys again when an unknown node signs)
 //   health                            healthy (default) | starting | waiting_for_certified_state |
 //                                     waiting_for_root_delegation | certified_state_behind: anything but
 //                                     healthy makes /api/v2/status say so and every other /api/ request
@@ -23,7 +26,7 @@
 //                                     status,query,call,read_state (default: all)
 //   seed                              PRNG seed (default 1)
 export const FAULT_KEYS = ['latency_ms', 'jitter_ms', 'rate_500', 'rate_502', 'rate_503', 'rate_429', 'retry_after',
-  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4', 'disable', 'clock_skew_ms', 'health'];
+  'reset_rate', 'cut_rate', 'trickle_bytes', 'trickle_ms', 'mutate_every', 'evil', 'only', 'seed', 'no_v4', 'disable', 'clock_skew_ms', 'health', 'node_joined'];
 export const HEALTH = ['healthy', 'starting', 'waiting_for_certified_state', 'waiting_for_root_delegation', 'certified_state_behind'];
 const EVIL = new Set(['bad-signature', 'stale-time', 'wrong-reply', 'unknown-node-key', '']);
 

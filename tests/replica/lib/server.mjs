@@ -324,7 +324,8 @@ export class Replica {
     ctx.replicated = false;
     const result = this.exec.run(ctx);
     const evil = this.faults.evil(endpoint);
-    const nodeKey = evil === 'unknown-node-key' ? this.state.strangerNode : this.state.node;
+    const nodeKey = evil === 'unknown-node-key' ? this.state.strangerNode
+      : this.faults.cfg.node_joined ? this.state.joinedNode : this.state.node;
     const out = queryResponse(nodeKey, rid, result, this.certTime(endpoint), evil);
     this.#maybeMutate(ctx);
     return { status: 200, body: out, cbor: true };
@@ -461,6 +462,11 @@ export class Replica {
   }
 
   // The state tree, with only what the request may see: the given request statuses and canisters.
+  // The subnet's nodes: one, or two once a node joined (fault "node_joined").
+  #nodes() {
+    return this.faults.cfg.node_joined ? [this.state.node, this.state.joinedNode] : [this.state.node];
+  }
+
   #tree({ rids = [], canisters = [] }, evil) {
     const s = this.state;
     const ranges = cbor.encodeWithSelfDescribedTag([[RANGE_START, RANGE_END]]);
@@ -498,7 +504,7 @@ export class Replica {
       ['request_status', node(statusEntries)],
       ['subnet', node([[s.subnetId, node([
         ['canister_ranges', leaf(ranges)],
-        ['node', node([[s.node.id, node([['public_key', leaf(s.node.der)]])]])],
+        ['node', node(this.#nodes().map((n) => [n.id, node([['public_key', leaf(n.der)]])]))],
         ['public_key', leaf(s.subnetSigner.der)],
         ['type', leaf('application')],
       ])]])],

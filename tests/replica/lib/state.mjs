@@ -240,6 +240,8 @@ export class State {
     this.node = new NodeKey(unhex(this.keys.node_seed));
     // An Ed25519 key that is NOT in the subnet tree (evil mode "unknown-node-key").
     this.strangerNode = new NodeKey(sha256(unhex(this.keys.node_seed)));
+    // The node that joins the subnet with the fault "node_joined".
+    this.joinedNode = new NodeKey(sha256(concat(unhex(this.keys.node_seed), new Uint8Array([1]))));
     if (opts.delegation) {
       if (!this.keys.subnet_secret_key) { this.keys.subnet_secret_key = hex(randomBlsKey()); this.saveKeys(); }
       this.subnetSigner = new Signer(unhex(this.keys.subnet_secret_key));
