@@ -1,0 +1,79 @@
+/* push.h - icarc push: an archive back into a canister. A snapshot archive becomes a new snapshot
+ * (upload_canister_snapshot_metadata, then every component with upload_canister_snapshot_data),
+ * optionally loaded; a stable-memory archive is written with the canister's stable_write
+ * (spec/CANISTER.md). Shared by cmd_push.c, uploader.c, target_snapshot.c, target_stable.c and
+ * push_meta.c. */
+#ifndef ICARC_PUSH_H
+#define ICARC_PUSH_H
+#include "pull.h"
+#include "snapshot_dir.h"
+
+struct push_ctx {
+	struct ic_agent *agent;
+	struct ic_principal canister;
+	char canister_text[IC_PRINCIPAL_MAXTEXT];
+	struct icarc_archive *a;
+	const char *archive;
+	unsigned concurrency;
+	struct progress progress;
+	/* snapshot */
+	const uint8_t *replace; /* --replace: a snapshot to replace, or NULL */
+	size_t replace_len;
+	int load, stop;
+	uint8_t sid[IC_SNAPSHOT_ID_MAX]; /* the uploaded snapshot */
+	size_t sid_len;
+	int loaded;
+	/* stable */
+	const char *size_method, *write_method;
+	uint64_t size_before;
+	/* totals */
+	uint64_t bytes, skipped, requests;
+};
+
+/* ---- uploader.c: archive slices into update calls, many in flight, memory bounded ---- */
+
+#define UP_PAGE 65536U
+
+struct up_entry {
+	size_t index;     /* archive entry */
+	uint64_t size;
+	int kind;         /* the target's tag */
+	int whole;        /* one call with the whole entry (a wasm chunk; at most one slice) */
+	uint8_t hash[32]; /* whole: the SHA-256 the bytes must have */
+	const char *name;
+};
+
+struct up_target {
+	/* Build the call that writes p[0..n) at offset `off` of e. 0, or -1 (out of memory). */
+	int (*request)(void *ctx, const struct up_entry *e, uint64_t off, const uint8_t *p, size_t n, struct ic_buf *arg,
+	               struct ic_call *c);
+	void *ctx;
+	uint32_t slice;    /* bytes per call */
+	int skip_zero;     /* the target reads zero where nothing is written: skip zero pages (never an
+	                      entry's last page, which sets the size) */
+	const char *what;  /* the method, for messages */
+};
+
+/* Write the entries, in order. Every byte comes from icarc_archive_read (authenticated before it
+ * is returned); a damaged chunk stops the run before anything of it is sent. Returns an exit
+ * code (message printed); the calls already in flight are waited for. */
+int up_run(struct push_ctx *p, const struct up_target *t, const struct up_entry *e, size_t n);
+
+/* ---- push_meta.c: icp-cli's metadata.json as upload_canister_snapshot_metadata's argument ---- */
+
+struct push_meta {
+	struct ic_snapshot_upload_metadata m;
+	struct ic_snapshot_global *globals;
+	uint8_t certified_data[32];
+};
+/* Parse metadata.json text. 0, or -1 with a message. Free with push_meta_free. */
+int push_meta_parse(const char *text, size_t len, struct push_meta *pm, char *err, size_t errlen);
+void push_meta_free(struct push_meta *pm);
+
+/* ---- the targets ---- */
+
+/* A management call to the canister's subnet that must succeed; *res (free it) on EXIT_OK. */
+int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res);
+int push_snapshot(struct push_ctx *p);
+int push_stable(struct push_ctx *p);
+#endif

@@ -1,0 +1,238 @@
+/* target_snapshot.c - a snapshot archive into a new canister snapshot, as `icp canister snapshot
+ * upload` does it: upload_canister_snapshot_metadata (from the archive's metadata.json), then the
+ * wasm module, wasm memory and stable memory in 2,000,000-byte slices and each chunk-store entry
+ * with upload_canister_snapshot_data; then, with --load, load_canister_snapshot (with --stop:
+ * stopped first and started again after, as `icp canister snapshot restore` users are told). An
+ * upload that fails part-way leaves an incomplete snapshot, which is deleted. */
+#include "config.h"
+#ifdef HAVE_LIBCURL
+#include <stdlib.h>
+#include <string.h>
+
+#include "push.h"
+
+static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
+                                              IC_SNAP_WASM_CHUNK};
+
+int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res)
+{
+	*res = NULL;
+	if (arg->oom)
+		return cli_fail(EXIT_IO, "out of memory");
+	struct ic_result *r = net_run(p->agent, IC_OP_CALL, &net_management, &p->canister, method, arg->p, arg->len);
+	if (r == NULL || r->status != IC_OK) {
+		int rc = net_fail(r, "%s of %s", method, p->canister_text);
+		if (r && r->status == IC_E_REJECTED && strcmp(r->error_code, "IC0512") == 0)
+			cli_warn("only a controller of %s may do this: push with a controller's --identity", p->canister_text);
+		ic_result_free(r);
+		return rc;
+	}
+	*res = r;
+	return EXIT_OK;
+}
+
+static int canister_call(struct push_ctx *p, const char *method)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, &p->canister);
+	struct ic_result *r;
+	int rc = push_mgmt(p, method, &b, &r);
+	ic_buf_free(&b);
+	ic_result_free(r);
+	return rc;
+}
+
+static int status(struct push_ctx *p, char *st, size_t len)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, &p->canister);
+	struct ic_result *r;
+	int rc = push_mgmt(p, "canister_status", &b, &r);
+	ic_buf_free(&b);
+	char err[300];
+	if (rc == EXIT_OK && ic_mgmt_decode_status(r->reply, r->reply_len, st, len, err, sizeof err) != 0)
+		rc = cli_fail(EXIT_REMOTE, "canister_status of %s: %s", p->canister_text, err);
+	ic_result_free(r);
+	return rc;
+}
+
+static int snapshot_call(struct push_ctx *p, const char *method)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	if (strcmp(method, "load_canister_snapshot") == 0)
+		ic_mgmt_arg_load_snapshot(&b, &p->canister, p->sid, p->sid_len);
+	else
+		ic_mgmt_arg_snapshot(&b, &p->canister, p->sid, p->sid_len);
+	struct ic_result *r;
+	int rc = push_mgmt(p, method, &b, &r);
+	ic_buf_free(&b);
+	ic_result_free(r);
+	return rc;
+}
+
+static int data_request(void *ctx, const struct up_entry *e, uint64_t off, const uint8_t *d, size_t n,
+                        struct ic_buf *arg, struct ic_call *c)
+{
+	struct push_ctx *p = ctx;
+	if (ic_mgmt_arg_upload_snapshot_data(arg, &p->canister, p->sid, p->sid_len, kinds[e->kind], off, d, n) != 0)
+		return -1;
+	c->canister = net_management;
+	c->effective = p->canister;
+	c->method = "upload_canister_snapshot_data";
+	c->arg = arg->p;
+	c->arg_len = arg->len;
+	return 0;
+}
+
+static int find(struct push_ctx *p, const char *name, size_t *idx, uint64_t *size)
+{
+	int i = icarc_archive_find(p->a, name);
+	struct icarc_entry_info info;
+	if (i < 0 || icarc_archive_entry(p->a, (size_t)i, &info) != ICARC_OK)
+		return cli_fail(EXIT_CORRUPT, "%s has no %s entry", p->archive, name);
+	*idx = (size_t)i;
+	*size = info.size;
+	return EXIT_OK;
+}
+
+/* The archive's entries as metadata.json lists them; checked before anything is sent. */
+static int plan(struct push_ctx *p, const struct snapdir_meta *sm, struct up_entry *e, char (*names)[80])
+{
+	for (int k = 0; k < 3; k++) {
+		uint64_t size;
+		int rc = find(p, snapdir_entry[k], &e[k].index, &size);
+		if (rc != EXIT_OK)
+			return rc;
+		if (size != sm->sizes[k])
+			return cli_fail(EXIT_CORRUPT, "%s: entry %s holds %llu bytes, metadata.json says %llu", p->archive,
+			                snapdir_entry[k], (unsigned long long)size, (unsigned long long)sm->sizes[k]);
+		e[k].size = size;
+		e[k].kind = k;
+		e[k].name = snapdir_entry[k];
+	}
+	for (size_t i = 0; i < sm->n_chunks; i++) {
+		struct up_entry *c = &e[3 + i];
+		char hex[65];
+		ic_hex(hex, sm->hashes[i], 32);
+		snprintf(names[i], sizeof names[i], "wasm_chunk/%s", hex);
+		int rc = find(p, names[i], &c->index, &c->size);
+		if (rc != EXIT_OK)
+			return rc;
+		c->kind = 3;
+		c->whole = 1;
+		memcpy(c->hash, sm->hashes[i], 32);
+		c->name = names[i];
+	}
+	return EXIT_OK;
+}
+
+static int load(struct push_ctx *p)
+{
+	int rc = EXIT_OK;
+	if (p->stop)
+		rc = canister_call(p, "stop_canister");
+	if (rc == EXIT_OK) {
+		rc = snapshot_call(p, "load_canister_snapshot");
+		p->loaded = rc == EXIT_OK;
+	}
+	if (p->stop) { /* start it again, whatever happened */
+		int rc2 = canister_call(p, "start_canister");
+		if (rc == EXIT_OK)
+			rc = rc2;
+	}
+	return rc;
+}
+
+int push_snapshot(struct push_ctx *p)
+{
+	size_t mi;
+	uint64_t msize;
+	if (icarc_archive_find(p->a, "metadata.json") < 0)
+		return cli_fail(EXIT_USAGE, "%s holds no metadata.json: not a snapshot archive", p->archive);
+	int rc = find(p, "metadata.json", &mi, &msize);
+	if (rc != EXIT_OK)
+		return rc;
+	if (msize > SNAPDIR_META_MAX)
+		return cli_fail(EXIT_CORRUPT, "%s: metadata.json is too large (%llu bytes)", p->archive,
+		                (unsigned long long)msize);
+	char *text = malloc((size_t)msize + 1), err[300];
+	if (text == NULL)
+		return cli_fail(EXIT_IO, "out of memory");
+	int st = icarc_archive_read(p->a, mi, 0, text, (size_t)msize);
+	if (st < 0) {
+		free(text);
+		return cli_fail(st == ICARC_E_AUTH ? EXIT_CORRUPT : cli_exit_for(st), "%s: %s", p->archive,
+		                icarc_archive_error(p->a));
+	}
+	struct snapdir_meta sm;
+	struct push_meta pm;
+	memset(&pm, 0, sizeof pm);
+	if (snapdir_meta_parse(text, (size_t)msize, &sm, err, sizeof err) != 0) {
+		free(text);
+		return cli_fail(EXIT_CORRUPT, "%s: metadata.json: %s", p->archive, err);
+	}
+	if (push_meta_parse(text, (size_t)msize, &pm, err, sizeof err) != 0)
+		rc = cli_fail(EXIT_CORRUPT, "%s: metadata.json: %s", p->archive, err);
+	free(text);
+	size_t n = 3 + sm.n_chunks;
+	struct up_entry *e = calloc(n, sizeof *e);
+	char(*names)[80] = calloc(sm.n_chunks + 1, sizeof *names);
+	if (rc == EXIT_OK && (e == NULL || names == NULL))
+		rc = cli_fail(EXIT_IO, "out of memory");
+	if (rc == EXIT_OK)
+		rc = plan(p, &sm, e, names);
+	/* a load needs a stopped canister: say so before uploading anything */
+	if (rc == EXIT_OK && p->load && !p->stop) {
+		char s[32];
+		rc = status(p, s, sizeof s);
+		if (rc == EXIT_OK && strcmp(s, "stopped") != 0)
+			rc = cli_fail(EXIT_USAGE,
+			              "canister %s is %s: a snapshot is loaded into a stopped canister: stop it first (icp "
+			              "canister stop), or pass --stop to stop it for the load and start it again after",
+			              p->canister_text, s);
+	}
+	struct ic_result *r = NULL;
+	if (rc == EXIT_OK) {
+		struct ic_buf b;
+		ic_buf_init(&b);
+		if (ic_mgmt_arg_upload_snapshot_metadata(&b, &p->canister, p->replace, p->replace_len, &pm.m) != 0)
+			b.oom = 1;
+		rc = push_mgmt(p, "upload_canister_snapshot_metadata", &b, &r);
+		ic_buf_free(&b);
+		if (rc == EXIT_OK && ic_mgmt_decode_upload_metadata(r->reply, r->reply_len, p->sid, &p->sid_len, err,
+		                                                    sizeof err) != 0)
+			rc = cli_fail(EXIT_REMOTE, "upload_canister_snapshot_metadata of %s: %s", p->canister_text, err);
+		ic_result_free(r);
+	}
+	if (rc == EXIT_OK) {
+		uint64_t total = sm.sizes[0] + sm.sizes[1] + sm.sizes[2];
+		for (size_t i = 0; i < sm.n_chunks; i++)
+			total += e[3 + i].size;
+		progress_init(&p->progress, p->progress.enabled, "push", total);
+		struct up_target t = {data_request, p, IC_SNAPSHOT_SLICE_MAX, 0, "upload_canister_snapshot_data"};
+		rc = up_run(p, &t, e, n);
+		progress_end(&p->progress);
+		if (rc != EXIT_OK) {
+			char h[2 * IC_SNAPSHOT_ID_MAX + 1];
+			ic_hex(h, p->sid, p->sid_len);
+			if (snapshot_call(p, "delete_canister_snapshot") == EXIT_OK)
+				cli_warn("the upload stopped part-way: snapshot %s was incomplete and is deleted; nothing was loaded", h);
+			else
+				cli_warn("the upload stopped part-way: snapshot %s is INCOMPLETE and could not be deleted: delete it "
+				         "(icp canister snapshot delete %s %s); nothing was loaded",
+				         h, p->canister_text, h);
+			p->sid_len = 0;
+		}
+	}
+	if (rc == EXIT_OK && p->load)
+		rc = load(p);
+	snapdir_meta_free(&sm);
+	push_meta_free(&pm);
+	free(e);
+	free(names);
+	return rc;
+}
+#endif

@@ -1,0 +1,171 @@
+/* uploader.c - the write side of the stream encoder: archive entries cut into slices, each slice
+ * read (and so authenticated) from the archive and sent as one update call, up to `concurrency`
+ * calls in flight. The agent copies a call's argument when it is submitted, so memory is bounded
+ * by concurrency x slice whatever the archive's size. Slices go out in order; they may complete in
+ * any order, which is fine for writes at explicit offsets. */
+#include "config.h"
+#ifdef HAVE_LIBCURL
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "push.h"
+
+struct flight {
+	uint64_t id; /* 0: free */
+	size_t entry;
+	uint64_t off, n;
+};
+
+struct up {
+	struct push_ctx *p;
+	const struct up_target *t;
+	const struct up_entry *e;
+	struct flight *f;
+	unsigned nf, inflight;
+	uint64_t done;
+	int rc;
+	struct ic_buf arg;
+};
+
+static void take_results(struct up *u)
+{
+	struct ic_result *r;
+	while ((r = ic_agent_next(u->p->agent)) != NULL) {
+		struct flight *f = &u->f[(uintptr_t)r->user];
+		if (r->status == IC_OK) {
+			u->done += f->n;
+			u->p->bytes += f->n;
+		} else if (u->rc == EXIT_OK) {
+			u->rc = net_fail(r, "%s of %s (%s, %llu bytes at %llu)", u->t->what, u->p->canister_text,
+			                 u->e[f->entry].name, (unsigned long long)f->n, (unsigned long long)f->off);
+		}
+		f->id = 0;
+		u->inflight--;
+		ic_result_free(r);
+	}
+	struct ic_agent_stats st;
+	ic_agent_stats(u->p->agent, &st);
+	progress_update(&u->p->progress, u->done + u->p->skipped, st.retries);
+}
+
+/* Wait until fewer than `below` calls are in flight. */
+static void wait_below(struct up *u, unsigned below)
+{
+	while (u->inflight >= below && u->inflight > 0) {
+		ic_agent_poll(u->p->agent, 200);
+		take_results(u);
+	}
+}
+
+static int submit(struct up *u, size_t ei, uint64_t off, const uint8_t *p, size_t n)
+{
+	wait_below(u, u->nf);
+	if (u->rc != EXIT_OK)
+		return u->rc;
+	unsigned k = 0;
+	while (u->f[k].id != 0)
+		k++;
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	u->arg.len = 0;
+	if (u->t->request(u->t->ctx, &u->e[ei], off, p, n, &u->arg, &c) != 0 || u->arg.oom)
+		return u->rc = cli_fail(EXIT_IO, "out of memory");
+	c.user = (void *)(uintptr_t)k;
+	uint64_t id = ic_agent_submit(u->p->agent, IC_OP_CALL, &c);
+	if (id == 0)
+		return u->rc = cli_fail(EXIT_INTERNAL, "%s: the agent refused the call", u->t->what);
+	u->f[k] = (struct flight){id, ei, off, n};
+	u->inflight++;
+	u->p->requests++;
+	return EXIT_OK;
+}
+
+static int zero_page(const uint8_t *p, size_t n)
+{
+	return sodium_is_zero(p, n);
+}
+
+/* One slice read from the archive: send it, as runs of non-zero pages when zero pages may be
+ * skipped (the entry's last page is always sent: it sets the size). */
+static int send_slice(struct up *u, size_t ei, uint64_t off, const uint8_t *buf, size_t len)
+{
+	const struct up_entry *e = &u->e[ei];
+	if (!u->t->skip_zero || e->whole)
+		return submit(u, ei, off, buf, len);
+	size_t i = 0;
+	while (i < len) {
+		size_t pl = len - i < UP_PAGE ? len - i : UP_PAGE;
+		int last = off + i + pl == e->size;
+		if (!last && zero_page(buf + i, pl)) {
+			u->p->skipped += pl;
+			i += pl;
+			continue;
+		}
+		size_t j = i + pl; /* extend the run over the following non-zero pages (and the last one) */
+		while (j < len) {
+			size_t ql = len - j < UP_PAGE ? len - j : UP_PAGE;
+			if (off + j + ql != e->size && zero_page(buf + j, ql))
+				break;
+			j += ql;
+		}
+		int rc = submit(u, ei, off + i, buf + i, j - i);
+		if (rc != EXIT_OK)
+			return rc;
+		i = j;
+	}
+	return EXIT_OK;
+}
+
+int up_run(struct push_ctx *p, const struct up_target *t, const struct up_entry *e, size_t n)
+{
+	struct up u;
+	memset(&u, 0, sizeof u);
+	u.p = p;
+	u.t = t;
+	u.e = e;
+	u.nf = p->concurrency ? p->concurrency : 1;
+	u.f = calloc(u.nf, sizeof *u.f);
+	uint8_t *buf = malloc(t->slice);
+	ic_buf_init(&u.arg);
+	if (u.f == NULL || buf == NULL) {
+		free(u.f);
+		free(buf);
+		return cli_fail(EXIT_IO, "out of memory");
+	}
+	for (size_t i = 0; i < n && u.rc == EXIT_OK; i++) {
+		if (e[i].whole && e[i].size > t->slice) {
+			u.rc = cli_fail(EXIT_CORRUPT, "%s: entry %s holds %llu bytes, more than one call carries (%u)", p->archive,
+			                e[i].name, (unsigned long long)e[i].size, t->slice);
+			break;
+		}
+		/* an empty entry is one empty call only when it must exist (a chunk); memories of size 0 need nothing */
+		for (uint64_t off = 0; u.rc == EXIT_OK && (off < e[i].size || (off == 0 && e[i].whole)); off += t->slice) {
+			size_t len = e[i].size - off < t->slice ? (size_t)(e[i].size - off) : t->slice;
+			int st = len ? icarc_archive_read(p->a, e[i].index, off, buf, len) : ICARC_OK;
+			if (st < 0) {
+				/* the keys opened the archive: a chunk that does not authenticate is damage */
+				int code = st == ICARC_E_AUTH ? EXIT_CORRUPT : cli_exit_for(st);
+				u.rc = cli_fail(code, "%s: %s (entry %s at %llu): nothing of it was sent", p->archive,
+				                icarc_archive_error(p->a), e[i].name, (unsigned long long)off);
+				break;
+			}
+			if (e[i].whole) {
+				uint8_t h[32];
+				crypto_hash_sha256(h, buf, len);
+				if (memcmp(h, e[i].hash, 32) != 0) {
+					u.rc = cli_fail(EXIT_CORRUPT, "%s: entry %s: its SHA-256 is not its name", p->archive, e[i].name);
+					break;
+				}
+			}
+			send_slice(&u, i, off, buf, len);
+			take_results(&u);
+		}
+	}
+	wait_below(&u, 1); /* every call in flight ends (an error stops new ones, not these) */
+	free(u.f);
+	free(buf);
+	ic_buf_free(&u.arg);
+	return u.rc;
+}
+#endif
