@@ -12,9 +12,11 @@
 
 #include "private.h"
 
-/* 256 KiB blocks: the bytes are copied once more on each side of a read() or write(), and a
- * buffer that stays in the core's L2 cache makes both copies cheap (with 4 MiB blocks, writing
- * out an extracted entry cost a third more CPU) */
+/* 256 KiB blocks for what still passes through a buffer here (a piped input, the archive going
+ * out, archive bytes coming in): a buffer that stays in the core's L2 cache keeps the copies on
+ * each side of read() and write() cheap (with 4 MiB blocks, writing out an extracted entry cost a
+ * third more CPU). Plaintext going out is shown to the callback in pieces of the same size from the
+ * reader's buffers (reader.c, VIEW_MAX). */
 #define FD_IN_BUF (256U << 10)
 #define FD_OUT_BUF (256U << 10)
 
@@ -176,18 +178,21 @@ int icarc_reader_pull_fd(struct icarc_reader *r, int in_fd, const void *prefix, 
 {
 	if (r == NULL)
 		return ICARC_E_USAGE;
-	uint8_t *ib = malloc(FD_IN_BUF), *ob = data ? malloc(FD_OUT_BUF) : NULL;
+	uint8_t *ib = malloc(FD_IN_BUF);
 	int st;
-	if (ib == NULL || (data && ob == NULL)) {
+	if (ib == NULL) {
 		st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_NOMEM, "out of memory");
 		goto out;
 	}
 	struct icarc_in in = {prefix, prefix_len, 0};
 	int eof = 0, ended = 0;
+	Icarc_reader_read_ahead(r, 1);
 	for (;;) {
-		struct icarc_out out = {ob, ob ? FD_OUT_BUF : 0, 0};
-		st = icarc_reader_pull(r, &in, data ? &out : NULL);
-		if (out.pos && data(ctx, ob, out.pos) != 0) {
+		/* the plaintext goes to `data` from the reader's own buffers, not through a copy */
+		const uint8_t *p = NULL;
+		size_t n = 0;
+		st = data ? Icarc_reader_pull_view(r, &in, &p, &n) : icarc_reader_pull(r, &in, NULL);
+		if (n && data(ctx, p, n) != 0) {
 			st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_IO, "the data callback failed");
 			break;
 		}
@@ -200,14 +205,16 @@ int icarc_reader_pull_fd(struct icarc_reader *r, int in_fd, const void *prefix, 
 				st = icarc_reader_finish(r);
 				break;
 			}
-			ssize_t n = read_some(in_fd, ib, FD_IN_BUF);
-			if (n < 0) {
+			ssize_t got = read_some(in_fd, ib, FD_IN_BUF);
+			if (got < 0) {
 				st = Icarc_set_error(Icarc_reader_err(r), ICARC_E_IO, "reading the archive at offset %llu: %s",
 				                     (unsigned long long)icarc_reader_offset(r), strerror(errno));
 				break;
 			}
-			in = (struct icarc_in){ib, (size_t)n, 0};
-			eof = n == 0; /* bytes after the end are read, so that the reader can refuse them */
+			in = (struct icarc_in){ib, (size_t)got, 0};
+			eof = got == 0; /* bytes after the end are read, so that the reader can refuse them */
+			if (eof)
+				Icarc_reader_read_ahead(r, 0);
 			continue;
 		}
 		if (st != ICARC_NEED_OUTPUT && st != ICARC_ARCHIVE_END && event && event(ctx, st, r) != 0) {
@@ -216,7 +223,7 @@ int icarc_reader_pull_fd(struct icarc_reader *r, int in_fd, const void *prefix, 
 		}
 	}
 out:
+	Icarc_reader_read_ahead(r, 0);
 	free(ib);
-	free(ob);
 	return st;
 }

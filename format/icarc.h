@@ -218,7 +218,11 @@ ICARC_API void icarc_reader_free(struct icarc_reader *r);
 
 /* Push everything readable from in_fd (until end of file) as data of the open entry, then `mode`
  * (ICARC_END_ENTRY or ICARC_FINISH); archive bytes go to out_fd. in_fd < 0: no data, only `mode`.
- * Returns ICARC_OK or < 0 (ICARC_E_IO names the failing side). */
+ * Returns ICARC_OK or < 0 (ICARC_E_IO names the failing side). A regular file is read from its
+ * current offset by the worker threads (pread), holes are not read, and the offset is left at its
+ * end; a file that shrinks meanwhile fails with ICARC_E_IO, one that grows is packed to its new
+ * end. Written archive bytes in a regular file are handed to the disk every 8 MiB
+ * (sync_file_range), so that a final fsync is short. */
 ICARC_API int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum icarc_push_mode mode) ICARC_WUR;
 
 /* Callbacks of icarc_reader_pull_fd; a non-zero return stops reading with ICARC_E_IO. */

@@ -25,6 +25,14 @@ const char *Icarc_error_text(const struct icarc_err *e);
 /* The error state of a handle, for code outside its own file (fdio.c). */
 struct icarc_err *Icarc_writer_err(struct icarc_writer *w);
 struct icarc_err *Icarc_reader_err(struct icarc_reader *r);
+/* For a caller that always has more input until end of file (fdio.c): icarc_reader_pull returns
+ * ICARC_NEED_INPUT as soon as the input is used up and a slot is free, even while decoded chunks
+ * wait, instead of waiting for the oldest; the next reads then overlap the workers. Off at EOF. */
+void Icarc_reader_read_ahead(struct icarc_reader *r, int on);
+/* icarc_reader_pull without copying the plaintext: *p, *n show released bytes in the reader's own
+ * buffers (*n == 0: none this time), valid until the next call on r. Events as icarc_reader_pull;
+ * ICARC_NEED_OUTPUT means "use *p, then call again". */
+int Icarc_reader_pull_view(struct icarc_reader *r, struct icarc_in *in, const uint8_t **p, size_t *n);
 
 /* Input that the writer's workers read themselves from a regular file (fdio.c): [pos, end) of fd,
  * read with pread() into the chunk buffers; holes (lseek SEEK_DATA) are zero runs without a read.

@@ -101,6 +101,10 @@ struct icarc_reader {
 	size_t n_rows;
 	int *row_bad;
 
+	int read_ahead; /* Icarc_reader_read_ahead: NEED_INPUT rather than wait while slots are free */
+	int view;       /* inside Icarc_reader_pull_view */
+	const uint8_t *view_p;
+	size_t view_n;
 	struct item fifo[FIFO_MAX];
 	size_t f_head, f_len;
 	struct pool *pool;
@@ -924,6 +928,13 @@ static int check_index(struct icarc_reader *r, struct item *it)
 }
 
 /* Release the head item. Returns an event (> 0), 0 to go on, or < 0. */
+/* What Icarc_reader_pull_view shows of a zero run: never written, so it stays in .bss and every
+ * page of it is the kernel's one zero page (cheap to read, to write out and to compare) */
+#ifndef VIEW_MAX
+#define VIEW_MAX (256U << 10)
+#endif
+static uint8_t zero_view[VIEW_MAX];
+
 static int release(struct icarc_reader *r, struct icarc_out *out)
 {
 	struct item *it = &r->fifo[r->f_head];
@@ -968,7 +979,21 @@ static int release(struct icarc_reader *r, struct icarc_out *out)
 			return ICARC_CHUNK_BAD;
 		}
 		size_t left = s->c.plain_len - it->delivered;
-		if (out != NULL) {
+		int viewed = 0;
+		if (r->view && left) { /* Icarc_reader_pull_view: no copy; the caller uses it before the next call */
+			size_t n = left < VIEW_MAX ? left : VIEW_MAX;
+			if ((s->c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO) {
+				r->view_p = zero_view;
+			} else {
+				r->view_p = s->plain + it->delivered;
+			}
+			r->view_n = n;
+			it->delivered += n;
+			r->out_size += n;
+			if (n < left)
+				return ICARC_NEED_OUTPUT;
+			viewed = 1;
+		} else if (out != NULL) {
 			size_t room = out->size - out->pos;
 			size_t n = left < room ? left : room;
 			if ((s->c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO)
@@ -987,7 +1012,8 @@ static int release(struct icarc_reader *r, struct icarc_out *out)
 		if ((st = add_row(r, &it->row, 0)) < 0)
 			return st;
 		pop(r);
-		return 0;
+		/* a viewed slot is free now, but no worker may refill it before the caller has used it */
+		return viewed ? ICARC_NEED_OUTPUT : 0;
 	}
 	case I_ENTRY:
 		r->out_entry = it->entry;
@@ -1030,6 +1056,8 @@ int icarc_reader_pull(struct icarc_reader *r, struct icarc_in *in, struct icarc_
 				int p = parse(r, in); /* read ahead while the head decodes */
 				if (p < 0)
 					return p;
+				if (p == 0 && r->read_ahead && in->pos == in->size && r->s_used < r->nslots)
+					return ICARC_NEED_INPUT; /* fdio.c reads on while the head decodes */
 				if (p == 0)
 					Icarc_pool_wait(r->pool, &it->slot->job);
 				continue;
@@ -1106,6 +1134,23 @@ int icarc_reader_bad_chunk(const struct icarc_reader *r, const char **entry, uin
 uint64_t icarc_reader_offset(const struct icarc_reader *r)
 {
 	return r && r->magic == READER_MAGIC ? r->consumed : 0;
+}
+
+int Icarc_reader_pull_view(struct icarc_reader *r, struct icarc_in *in, const uint8_t **p, size_t *n)
+{
+	CHECK(r);
+	r->view = 1;
+	r->view_n = 0;
+	int st = icarc_reader_pull(r, in, NULL);
+	r->view = 0;
+	*p = r->view_p;
+	*n = r->view_n;
+	return st;
+}
+
+void Icarc_reader_read_ahead(struct icarc_reader *r, int on)
+{
+	r->read_ahead = on;
 }
 
 struct icarc_err *Icarc_reader_err(struct icarc_reader *r)

@@ -193,9 +193,28 @@ int cli_output_open(struct cli_output *o, const char *path)
 			return cli_fail(EXIT_IO, "out of memory");
 		snprintf(o->part, n, "%s.part", path);
 		o->fd = open(o->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		o->sparse = 1;
 	}
 	if (o->fd < 0)
 		return cli_fail(EXIT_IO, "cannot create '%s': %s", o->part ? o->part : path, strerror(errno));
+	return EXIT_OK;
+}
+
+int cli_output_stdout(struct cli_output *o)
+{
+	struct stat st;
+	memset(o, 0, sizeof *o);
+	o->fd = STDOUT_FILENO;
+	o->borrowed = 1;
+	if ((o->path = strdup("standard output")) == NULL)
+		return cli_fail(EXIT_IO, "out of memory");
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	off_t at = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 && !(fl & O_APPEND) && at >= 0 &&
+	    at == st.st_size) {
+		o->sparse = 1;
+		o->base = (uint64_t)at;
+	}
 	return EXIT_OK;
 }
 
@@ -213,13 +232,13 @@ static int zero_block(const unsigned char *p, size_t n)
 int cli_output_write(struct cli_output *o, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
-	if (o->part == NULL) { /* a device or FIFO: no holes */
+	if (!o->sparse) { /* a device, FIFO or pipe: no holes */
 		o->size += n;
 		return cli_write_all(o->fd, p, n);
 	}
 	while (n > 0) {
 		/* one page of the file at a time, aligned on the file offset */
-		size_t k = SPARSE_PAGE - (size_t)(o->size % SPARSE_PAGE);
+		size_t k = SPARSE_PAGE - (size_t)((o->base + o->size) % SPARSE_PAGE);
 		if (k > n)
 			k = n;
 		if (k == SPARSE_PAGE && zero_block(p, k)) {
@@ -243,13 +262,14 @@ int cli_output_close(struct cli_output *o)
 	int rc = EXIT_OK;
 	if (o->fd < 0)
 		return rc;
-	if (o->sparse_tail && ftruncate(o->fd, (off_t)o->size) != 0) /* a trailing hole has no bytes yet */
-		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part, strerror(errno));
+	const char *name = o->part ? o->part : o->path;
+	if (o->sparse_tail && ftruncate(o->fd, (off_t)(o->base + o->size)) != 0) /* a trailing hole has no bytes yet */
+		rc = cli_fail(EXIT_IO, "writing '%s': %s", name, strerror(errno));
 	o->sparse_tail = 0;
 	if (o->part && fsync(o->fd) != 0)
-		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part, strerror(errno));
-	if (close(o->fd) != 0 && rc == EXIT_OK)
-		rc = cli_fail(EXIT_IO, "writing '%s': %s", o->part ? o->part : o->path, strerror(errno));
+		rc = cli_fail(EXIT_IO, "writing '%s': %s", name, strerror(errno));
+	if (!o->borrowed && close(o->fd) != 0 && rc == EXIT_OK)
+		rc = cli_fail(EXIT_IO, "writing '%s': %s", name, strerror(errno));
 	o->fd = -1;
 	o->failed |= rc != EXIT_OK;
 	return rc;
@@ -258,7 +278,7 @@ int cli_output_close(struct cli_output *o)
 int cli_output_finish(struct cli_output *o, int keep)
 {
 	int rc = keep ? cli_output_close(o) : EXIT_OK;
-	if (o->fd >= 0)
+	if (o->fd >= 0 && !o->borrowed)
 		close(o->fd);
 	o->fd = -1;
 	if (o->failed && rc == EXIT_OK)

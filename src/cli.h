@@ -95,6 +95,9 @@ struct cli_output {
 	int fd;
 	char *path, *part; /* part NULL: written in place */
 	int failed;
+	int sparse;        /* zero pages become holes */
+	int borrowed;      /* standard output: not closed here */
+	uint64_t base;     /* file offset where writing began */
 	uint64_t size;     /* bytes written through cli_output_write, holes included */
 	int sparse_tail;   /* the file ends in a hole not yet materialised */
 };
@@ -102,6 +105,10 @@ struct cli_output {
  * memories are mostly zero pages), as `zstd -d -o` and `cp --sparse` do. 0 ok, -1 error (errno). */
 int cli_output_write(struct cli_output *o, const void *p, size_t n);
 int cli_output_open(struct cli_output *o, const char *path);
+/* Standard output, written in place and never closed here. Zero pages become holes only where that
+ * is safe: a regular file, not O_APPEND, written from its end (what `> FILE` gives), so that a
+ * skipped page reads as zeros; a trailing hole is materialised at close. Pipes get every byte. */
+int cli_output_stdout(struct cli_output *o);
 int cli_output_close(struct cli_output *o); /* done writing (fsync, close); finish renames later */
 int cli_output_finish(struct cli_output *o, int keep);
 

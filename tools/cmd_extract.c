@@ -71,19 +71,20 @@ static int open_out(struct xstate *x, const char *final)
 		cli_warn("more than %d output files", MAX_OUTS);
 		return -1;
 	}
-	size_t n = strlen(final) + 1;
-	char *dirs = malloc(n);
-	if (dirs == NULL)
-		return -1;
-	memcpy(dirs, final, n);
-	int r = x->dir ? mkdirs(dirs) : 0; /* entry names may hold '/' */
-	free(dirs);
+	int r = 0;
+	if (x->dir) { /* entry names may hold '/' */
+		char *dirs = strdup(final);
+		if (dirs == NULL)
+			return -1;
+		r = mkdirs(dirs);
+		free(dirs);
+	}
 	if (r != 0) {
 		cli_warn("cannot create the directories of '%s': %s", final, strerror(errno));
 		return -1;
 	}
 	struct cli_output *o = &x->outs[x->n_outs++];
-	if (cli_output_open(o, final) != EXIT_OK)
+	if ((final == NULL || strcmp(final, "-") == 0 ? cli_output_stdout(o) : cli_output_open(o, final)) != EXIT_OK)
 		return -1;
 	x->fd = o->fd;
 	x->cur = o;
@@ -143,10 +144,6 @@ static int on_event(void *ctx, int ev, struct icarc_reader *r)
 		int rc = open_out(x, path);
 		free(path);
 		return rc;
-	}
-	if (x->output == NULL || strcmp(x->output, "-") == 0) {
-		x->fd = STDOUT_FILENO;
-		return 0;
 	}
 	return open_out(x, x->output);
 }
@@ -218,9 +215,7 @@ static int extract_random(const char *path, const struct cli_keys *keys, const c
 	}
 	struct xstate x = {.fd = -1};
 	if (rc == EXIT_OK) {
-		if (output == NULL || strcmp(output, "-") == 0)
-			x.fd = STDOUT_FILENO;
-		else if (open_out(&x, output) != 0)
+		if (open_out(&x, output) != 0)
 			rc = EXIT_IO;
 	}
 	size_t bufsize = icarc_archive_chunk_size(a);

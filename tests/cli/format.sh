@@ -32,6 +32,16 @@ done
 blocks=$(du -k out.bin | cut -f1); kib=$(( $(stat -c %s out.bin) / 1024 ))
 [ "$blocks" -lt $((kib / 2)) ] && ok "extract writes zero pages as holes ($blocks of $kib KiB allocated)" \
 	|| not_ok "extract output not sparse: $blocks of $kib KiB allocated"
+# standard output: holes into a fresh regular file (`> FILE`), every byte into an appended one or a pipe
+"$ICARC" extract -i id1 enc.icarc > stdout.bin && same stdout.bin mem.bin "extract > FILE gives the input back"
+blocks=$(du -k stdout.bin | cut -f1)
+[ "$blocks" -lt $((kib / 2)) ] && ok "extract > FILE writes holes too ($blocks of $kib KiB allocated)" \
+	|| not_ok "extract > FILE not sparse: $blocks of $kib KiB allocated"
+printf 'head\n' > appended.bin; { printf 'head\n'; cat mem.bin; } > want.bin
+"$ICARC" extract -i id1 enc.icarc >> appended.bin && same appended.bin want.bin "extract >> FILE appends every byte"
+{ printf 'head\n'; "$ICARC" extract -i id1 enc.icarc; printf 'tail\n'; } > shared.bin
+{ printf 'head\n'; cat mem.bin; printf 'tail\n'; } > want.bin
+same shared.bin want.bin "extract into a shared standard output, after and before other writers"
 expect 5 "verify with a wrong identity" -- "$ICARC" verify -i other enc.icarc
 grep_out "none of the 1 identity opens" "names why"
 expect 5 "extract with a wrong identity" -- "$ICARC" extract -i other -o wrong.bin enc.icarc
