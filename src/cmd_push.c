@@ -107,10 +107,11 @@ static int run(struct push_ctx *p, const struct net_opts *no, const struct cli_k
 	rc = stable ? push_stable(p) : push_snapshot(p);
 	char h[2 * IC_SNAPSHOT_ID_MAX + 1];
 	ic_hex(h, p->sid, p->sid_len);
-	if (rc != EXIT_OK && p->sid_len) /* uploaded completely; the load failed */
-		cli_warn("snapshot %s of %s is complete but was not loaded: load it with `icp canister snapshot restore %s "
-		         "%s` (with the canister stopped)",
-		         h, p->canister_text, p->canister_text, h);
+	if (rc != EXIT_OK && p->sid_len) /* uploaded completely; what came after failed */
+		cli_warn("snapshot %s of %s is complete%s", h, p->canister_text,
+		         p->load && !p->loaded ? " but was not loaded: load it with `icp canister snapshot restore` (with the "
+		                                 "canister stopped)"
+		                               : "");
 	if (rc == EXIT_OK && json) {
 		struct ic_agent_stats st;
 		ic_agent_stats(p->agent, &st);

@@ -14,6 +14,12 @@
 static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
                                               IC_SNAP_WASM_CHUNK};
 
+static void hint(const struct push_ctx *p, const struct ic_result *r)
+{
+	if (r && r->status == IC_E_REJECTED && strcmp(r->error_code, "IC0512") == 0)
+		cli_warn("only a controller of %s may do this: push with a controller's --identity", p->canister_text);
+}
+
 int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res)
 {
 	*res = NULL;
@@ -22,8 +28,7 @@ int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct
 	struct ic_result *r = net_run(p->agent, IC_OP_CALL, &net_management, &p->canister, method, arg->p, arg->len);
 	if (r == NULL || r->status != IC_OK) {
 		int rc = net_fail(r, "%s of %s", method, p->canister_text);
-		if (r && r->status == IC_E_REJECTED && strcmp(r->error_code, "IC0512") == 0)
-			cli_warn("only a controller of %s may do this: push with a controller's --identity", p->canister_text);
+		hint(p, r);
 		ic_result_free(r);
 		return rc;
 	}
@@ -58,17 +63,68 @@ static int status(struct push_ctx *p, char *st, size_t len)
 	return rc;
 }
 
-static int snapshot_call(struct push_ctx *p, const char *method)
+static int sid_call(struct push_ctx *p, const char *method, const uint8_t *sid, size_t sid_len)
 {
 	struct ic_buf b;
 	ic_buf_init(&b);
 	if (strcmp(method, "load_canister_snapshot") == 0)
-		ic_mgmt_arg_load_snapshot(&b, &p->canister, p->sid, p->sid_len);
+		ic_mgmt_arg_load_snapshot(&b, &p->canister, sid, sid_len);
 	else
-		ic_mgmt_arg_snapshot(&b, &p->canister, p->sid, p->sid_len);
+		ic_mgmt_arg_snapshot(&b, &p->canister, sid, sid_len);
 	struct ic_result *r;
 	int rc = push_mgmt(p, method, &b, &r);
 	ic_buf_free(&b);
+	ic_result_free(r);
+	return rc;
+}
+
+static int snapshot_call(struct push_ctx *p, const char *method)
+{
+	return sid_call(p, method, p->sid, p->sid_len);
+}
+
+/* upload_canister_snapshot_metadata: the new snapshot's id into p->sid. With --replace, the new
+ * snapshot is made beside the old one, which is deleted only once the upload is complete (a
+ * failed or damaged push then loses nothing); only when the canister already holds as many
+ * snapshots as it may is the old one replaced at once, as `icp canister snapshot upload
+ * --replace` does (*replaced = 1). */
+static int upload_metadata(struct push_ctx *p, const struct ic_snapshot_upload_metadata *m, int *replaced)
+{
+	static const char method[] = "upload_canister_snapshot_metadata";
+	char err[300];
+	struct ic_result *r = NULL;
+	int rc = EXIT_OK;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int with = attempt == 1;
+		struct ic_buf b;
+		ic_buf_init(&b);
+		if (ic_mgmt_arg_upload_snapshot_metadata(&b, &p->canister, with ? p->replace : NULL, with ? p->replace_len : 0,
+		                                         m) != 0 ||
+		    b.oom) {
+			ic_buf_free(&b);
+			return cli_fail(EXIT_IO, "out of memory");
+		}
+		r = net_run(p->agent, IC_OP_CALL, &net_management, &p->canister, method, b.p, b.len);
+		ic_buf_free(&b);
+		if (attempt == 0 && p->replace && r && r->status == IC_E_REJECTED &&
+		    strstr(r->reject_message, "maximum number of snapshots") != NULL) {
+			char old[2 * IC_SNAPSHOT_ID_MAX + 1];
+			ic_hex(old, p->replace, p->replace_len);
+			cli_warn("%s holds as many snapshots as it may: snapshot %s is replaced as the upload begins (if the "
+			         "upload fails, it is gone)",
+			         p->canister_text, old);
+			ic_result_free(r);
+			continue;
+		}
+		*replaced = with;
+		break;
+	}
+	if (r == NULL || r->status != IC_OK) {
+		rc = net_fail(r, "%s of %s", method, p->canister_text);
+		hint(p, r);
+	} else if (ic_mgmt_decode_upload_metadata(r->reply, r->reply_len, p->sid, &p->sid_len, err, sizeof err) != 0) {
+		rc = cli_fail(EXIT_REMOTE, "%s of %s: %s", method, p->canister_text, err);
+	}
 	ic_result_free(r);
 	return rc;
 }
@@ -194,19 +250,9 @@ int push_snapshot(struct push_ctx *p)
 			              "canister stop), or pass --stop to stop it for the load and start it again after",
 			              p->canister_text, s);
 	}
-	struct ic_result *r = NULL;
-	if (rc == EXIT_OK) {
-		struct ic_buf b;
-		ic_buf_init(&b);
-		if (ic_mgmt_arg_upload_snapshot_metadata(&b, &p->canister, p->replace, p->replace_len, &pm.m) != 0)
-			b.oom = 1;
-		rc = push_mgmt(p, "upload_canister_snapshot_metadata", &b, &r);
-		ic_buf_free(&b);
-		if (rc == EXIT_OK && ic_mgmt_decode_upload_metadata(r->reply, r->reply_len, p->sid, &p->sid_len, err,
-		                                                    sizeof err) != 0)
-			rc = cli_fail(EXIT_REMOTE, "upload_canister_snapshot_metadata of %s: %s", p->canister_text, err);
-		ic_result_free(r);
-	}
+	int replaced = 0;
+	if (rc == EXIT_OK)
+		rc = upload_metadata(p, &pm.m, &replaced);
 	if (rc == EXIT_OK) {
 		uint64_t total = sm.sizes[0] + sm.sizes[1] + sm.sizes[2];
 		for (size_t i = 0; i < sm.n_chunks; i++)
@@ -226,6 +272,15 @@ int push_snapshot(struct push_ctx *p)
 				         h, p->canister_text, h);
 			p->sid_len = 0;
 		}
+	}
+	/* --replace: the old snapshot goes only once the new one is complete */
+	if (rc == EXIT_OK && p->replace && !replaced) {
+		char old[2 * IC_SNAPSHOT_ID_MAX + 1];
+		ic_hex(old, p->replace, p->replace_len);
+		rc = sid_call(p, "delete_canister_snapshot", p->replace, p->replace_len);
+		if (rc != EXIT_OK)
+			cli_warn("the new snapshot is complete; snapshot %s was not replaced (not deleted)%s", old,
+			         p->load ? ", and the new one is not loaded" : "");
 	}
 	if (rc == EXIT_OK && p->load)
 		rc = load(p);

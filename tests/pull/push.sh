@@ -86,7 +86,8 @@ admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in j
 	[ "$(dd if=nl.bin bs=1 skip=8 count=2 2>/dev/null | od -An -tx1 | tr -d ' ')" = cafe ] &&
 	ok "... and the canister's state is not loaded" || not_ok "push without --load changed the canister"
 expect 0 "push --replace the snapshot just made" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --replace "$USID"
-admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$USID" "$(head -1 out.txt)" &&
+RSID=$(head -1 out.txt)
+admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$USID" "$RSID" &&
 	ok "... replaced it" || not_ok "--replace did not replace $USID"
 
 # a damaged archive: a byte flipped in a stable_memory chunk (found with verify)
@@ -105,11 +106,13 @@ grep -qE "BAD +entry stable_memory bytes [1-9]" verify.txt && ok "a byte flipped
 	not_ok "could not damage stable_memory: $(head -3 verify.txt)"
 patch_stable $CID 8 beef
 n0=$(snapshots)
-expect 4 "push --load --stop of the damaged archive stops with exit 4" -- \
-	"$ICARC" push bad.icarc $CID $NET --identity "$PEM" --load --stop
+expect 4 "push --load --stop --replace of the damaged archive stops with exit 4" -- \
+	"$ICARC" push bad.icarc $CID $NET --identity "$PEM" --load --stop --replace "$RSID"
 grep_err "bad.icarc: .*stable_memory" "... naming the archive and the entry"
 grep_err "incomplete and is deleted; nothing was loaded" "... and saying the incomplete snapshot is deleted"
 [ "$(snapshots)" = "$n0" ] && ok "... no snapshot is left" || not_ok "the incomplete snapshot is still there"
+admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; sys.exit(0 if sys.argv[1] in [s["id"] for s in json.load(sys.stdin)["snapshots"]] else 1)' "$RSID" &&
+	ok "... and the snapshot it was to replace is still there" || not_ok "a failed --replace push lost snapshot $RSID"
 "$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nl2.icarc --no-encrypt 2>/dev/null &&
 	"$ICARC" extract --entry stable_memory -o nl2.bin nl2.icarc &&
 	[ "$(dd if=nl2.bin bs=1 skip=8 count=2 2>/dev/null | od -An -tx1 | tr -d ' ')" = beef ] &&
@@ -194,4 +197,21 @@ PYEOF
 else
 	echo "# the icp CLI is not installed: no cross-check"
 fi
+# --- a canister with as many snapshots as it may: --replace replaces at once (as icp does) ------
+mkdir tiny tiny/wasm_chunk_store && printf '\0asm\1\0\0\0' >tiny/wasm_module.bin && : >tiny/stable_memory.bin
+printf '{"source":{"metadata_upload":null},"taken_at_timestamp":1,"wasm_module_size":8,"globals":[],"wasm_memory_size":0,"stable_memory_size":0,"wasm_chunk_store":[],"canister_version":1,"certified_data":[],"global_timer":null,"on_low_wasm_memory_hook_status":null}' >tiny/metadata.json
+"$ICARC" import --no-encrypt -o tiny.icarc tiny 2>err.txt || not_ok "import tiny: $(cat err.txt)"
+i=0
+while [ "$(snapshots)" -lt 10 ] && [ $i -lt 12 ]; do
+	"$ICARC" push tiny.icarc $CID $NET --identity "$PEM" >last.txt 2>err.txt || break
+	i=$((i + 1))
+done
+[ "$(snapshots)" = 10 ] && ok "the canister holds 10 snapshots" || not_ok "could not fill the snapshots: $(cat err.txt)"
+LAST=$(head -1 last.txt)
+expect 0 "push --replace into a full canister" -- "$ICARC" push tiny.icarc $CID $NET --identity "$PEM" --replace "$LAST"
+grep_err "replaced as the upload begins" "... warns that the old snapshot goes first"
+admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if len(ids) == 10 and sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$LAST" "$(head -1 out.txt)" &&
+	ok "... and replaced it" || not_ok "full canister: $LAST not replaced"
+expect 7 "push into a full canister without --replace is refused" -- "$ICARC" push tiny.icarc $CID $NET --identity "$PEM"
+grep_err "maximum number of snapshots" "... with the IC's reason"
 done_testing
