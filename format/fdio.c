@@ -51,14 +51,16 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 #define FD_WRITEBACK (8U << 20)
 struct out_file {
 	int fd;
+	uint64_t at;    /* archive offset of the next byte, for messages */
 	off_t from;     /* start of the bytes not yet handed to the disk; -1: not a file */
 	uint64_t ahead; /* how many */
 };
 
-static void out_init(struct out_file *o, int fd)
+static void out_init(struct out_file *o, int fd, uint64_t at)
 {
 	struct stat st;
 	o->fd = fd;
+	o->at = at;
 	o->ahead = 0;
 	o->from = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
 }
@@ -67,7 +69,8 @@ static int out_write(struct icarc_writer *w, struct out_file *o, const uint8_t *
 {
 	if (write_all(o->fd, p, n) != 0)
 		return Icarc_set_error(Icarc_writer_err(w), ICARC_E_IO, "writing the archive at offset %llu: %s",
-		                       (unsigned long long)(icarc_writer_offset(w) - n), strerror(errno));
+		                       (unsigned long long)o->at, strerror(errno));
+	o->at += n;
 #if defined(SYNC_FILE_RANGE_WRITE)
 	if (o->from >= 0 && (o->ahead += n) >= FD_WRITEBACK) {
 		(void)sync_file_range(o->fd, o->from, (off_t)o->ahead, SYNC_FILE_RANGE_WRITE); /* a hint */
@@ -78,17 +81,30 @@ static int out_write(struct icarc_writer *w, struct out_file *o, const uint8_t *
 	return ICARC_OK;
 }
 
-/* Push one block of input; archive bytes go to the output as they come. */
+/* One step of the writer; its output goes to the file as it comes, chunk records straight from
+ * the writer's slots. */
+static int step(struct icarc_writer *w, struct icarc_in *in, struct Icarc_file_in *file, enum icarc_push_mode mode,
+                uint8_t *ob, struct out_file *o)
+{
+	struct icarc_out out = {ob, FD_OUT_BUF, 0};
+	const uint8_t *view;
+	size_t view_len;
+	int st = Icarc_writer_push_view(w, &out, in, file, mode, &view, &view_len);
+	if (out.pos && out_write(w, o, ob, out.pos) != ICARC_OK)
+		return ICARC_E_IO;
+	if (view_len && out_write(w, o, view, view_len) != ICARC_OK)
+		return ICARC_E_IO;
+	return st;
+}
+
+/* Push one block of input. */
 static int push_block(struct icarc_writer *w, struct icarc_in *in, enum icarc_push_mode mode, uint8_t *ob,
                       struct out_file *o)
 {
 	int st;
-	do {
-		struct icarc_out out = {ob, FD_OUT_BUF, 0};
-		st = icarc_writer_push(w, &out, in, mode);
-		if (out.pos && out_write(w, o, ob, out.pos) != ICARC_OK)
-			return ICARC_E_IO;
-	} while (st == ICARC_NEED_OUTPUT || (st >= 0 && in->pos < in->size));
+	do
+		st = step(w, in, NULL, mode, ob, o);
+	while (st == ICARC_NEED_OUTPUT || (st >= 0 && in->pos < in->size));
 	return st;
 }
 
@@ -117,10 +133,7 @@ static int push_file(struct icarc_writer *w, int in_fd, const struct stat *st, s
 			}
 			m = mode;
 		}
-		struct icarc_out out = {ob, FD_OUT_BUF, 0};
-		rc = Icarc_writer_push_file(w, &out, &f, m);
-		if (out.pos && out_write(w, o, ob, out.pos) != ICARC_OK)
-			return ICARC_E_IO;
+		rc = step(w, NULL, &f, m, ob, o);
 		if (rc < 0 || (m == mode && rc != ICARC_NEED_OUTPUT))
 			break;
 	}
@@ -140,7 +153,7 @@ int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum ica
 		goto out;
 	}
 	struct out_file o;
-	out_init(&o, out_fd);
+	out_init(&o, out_fd, icarc_writer_offset(w));
 	struct stat sb;
 	if (in_fd >= 0 && fstat(in_fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		st = push_file(w, in_fd, &sb, &o, mode, ob);

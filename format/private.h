@@ -42,8 +42,11 @@ struct Icarc_file_in {
 	uint64_t pos, end;
 	uint64_t data_at, hole_at;
 };
-int Icarc_writer_push_file(struct icarc_writer *w, struct icarc_out *out, struct Icarc_file_in *file,
-                           enum icarc_push_mode mode);
+/* icarc_writer_push for fdio.c, from a buffer (in) or a file range (file), one of them or neither.
+ * Records go to `out`, except that a chunk record may be shown in place instead (*view_len > 0):
+ * the caller writes out's bytes, then the view, before the next call (ICARC_NEED_OUTPUT). */
+int Icarc_writer_push_view(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, struct Icarc_file_in *file,
+                           enum icarc_push_mode mode, const uint8_t **view, size_t *view_len);
 
 /* Keys of one archive: the file key and what is derived from it (spec: Key schedule). */
 struct icarc_keys {

@@ -85,6 +85,9 @@ struct icarc_writer {
 	size_t n_segrefs, cap_segrefs;
 	uint64_t total_chunks;
 
+	int view;              /* inside Icarc_writer_push_view */
+	const uint8_t *view_p; /* a chunk record shown in its slot */
+	size_t view_n;
 	uint8_t *obuf; /* output not yet delivered */
 	size_t olen, opos, ocap;
 	uint64_t offset; /* file offset of the next record */
@@ -481,7 +484,18 @@ static int emit_head(struct icarc_writer *w)
 		                                          : "reading the input at offset %llu: %s",
 		            (unsigned long long)s->rd_off, s->rd_err < 0 ? "" : strerror(s->rd_err));
 	s->row.stored_offset = w->offset;
-	int r = emit(w, s->rec, s->rec_len);
+	int r = ICARC_OK;
+	if (w->view && w->opos == w->olen) {
+		/* Icarc_writer_push_view: the record is shown in its slot, not copied twice through
+		 * obuf and the caller's buffer; push() returns before the slot can be refilled */
+		XXH3_64bits_update(w->digest, s->rec + 8, 8);
+		w->records++;
+		w->offset += s->rec_len;
+		w->view_p = s->rec;
+		w->view_n = s->rec_len;
+	} else {
+		r = emit(w, s->rec, s->rec_len);
+	}
 	if (r < 0)
 		return r;
 	struct wentry *e = &w->entries[s->c.entry];
@@ -726,6 +740,8 @@ static int push(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *
 	for (;;) {
 		if (r < 0)
 			return r;
+		if (w->view_n) /* the caller writes what is in `out`, then the record shown */
+			return ICARC_NEED_OUTPUT;
 		if (w->opos < w->olen) { /* 1. deliver what is ready */
 			size_t n = w->olen - w->opos, room = out->size - out->pos;
 			if (n > room)
@@ -852,13 +868,22 @@ int icarc_writer_push(struct icarc_writer *w, struct icarc_out *out, struct icar
 	return push(w, out, in, NULL, mode);
 }
 
-int Icarc_writer_push_file(struct icarc_writer *w, struct icarc_out *out, struct Icarc_file_in *file,
-                           enum icarc_push_mode mode)
+int Icarc_writer_push_view(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, struct Icarc_file_in *file,
+                           enum icarc_push_mode mode, const uint8_t **view, size_t *view_len)
 {
 	CHECK(w);
-	if (out == NULL || out->pos > out->size || file == NULL || file->pos > file->end || mode > ICARC_FINISH)
+	*view_len = 0;
+	if (out == NULL || out->pos > out->size || (in && in->pos > in->size) || (file && file->pos > file->end) ||
+	    mode > ICARC_FINISH)
 		return fail(w, ICARC_E_USAGE, "bad buffer or mode");
-	return push(w, out, NULL, file, mode);
+	w->view = 1;
+	w->view_n = 0;
+	int r = push(w, out, in, file, mode);
+	w->view = 0;
+	*view = w->view_p;
+	*view_len = w->view_n;
+	w->view_n = 0;
+	return r;
 }
 
 uint64_t icarc_writer_offset(const struct icarc_writer *w)
