@@ -75,6 +75,18 @@ if a != b:
     print("#", a, "\n#", b); sys.exit(1)
 PYEOF
 
+# under faults (5xx, 429 with Retry-After, connection resets): retried, the same result
+patch_stable $CID 1000 00ff00ff
+faults '{"rate_500":0.15,"rate_503":0.1,"rate_429":0.1,"retry_after":1,"reset_rate":0.1,"seed":9}'
+expect 0 "push --load --stop --replace under injected faults" -- \
+	"$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --load --stop --replace "$PSID" --json
+admin GET /_/counters | "$PY" -c 'import json,sys; f=json.load(sys.stdin)["faults"]; print("# faults:", f); sys.exit(0 if sum(f.values()) > 0 else 1)' &&
+	ok "... faults were injected" || not_ok "no faults were injected"
+faults '{}'
+"$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -o s3.icarc --no-encrypt 2>/dev/null || not_ok "pull s3"
+entries s3.icarc s3
+same s1.sums s3.sums "... and the canister holds the pulled state again"
+
 # without --load: a snapshot is made, the canister is untouched
 patch_stable $CID 8 cafe
 expect 0 "push without --load prints the snapshot id" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K
@@ -91,7 +103,7 @@ admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in j
 	ok "... replaced it" || not_ok "--replace did not replace $USID"
 
 # a damaged archive: a byte flipped in a stable_memory chunk (found with verify)
-"$ICARC" pull $CID --snapshot "$PSID" $NET --identity "$PEM" -o u.icarc --no-encrypt 2>/dev/null || not_ok "pull u.icarc"
+"$ICARC" pull $CID --snapshot "$RSID" $NET --identity "$PEM" -o u.icarc --no-encrypt 2>/dev/null || not_ok "pull u.icarc"
 size=$(stat -c %s u.icarc)
 for pct in 50 60 70 40 80; do
 	cp u.icarc bad.icarc
@@ -203,11 +215,11 @@ printf '{"source":{"metadata_upload":null},"taken_at_timestamp":1,"wasm_module_s
 "$ICARC" import --no-encrypt -o tiny.icarc tiny 2>err.txt || not_ok "import tiny: $(cat err.txt)"
 i=0
 while [ "$(snapshots)" -lt 10 ] && [ $i -lt 12 ]; do
-	"$ICARC" push tiny.icarc $CID $NET --identity "$PEM" >last.txt 2>err.txt || break
+	"$ICARC" push tiny.icarc $CID $NET --identity "$PEM" >/dev/null 2>err.txt || break
 	i=$((i + 1))
 done
 [ "$(snapshots)" = 10 ] && ok "the canister holds 10 snapshots" || not_ok "could not fill the snapshots: $(cat err.txt)"
-LAST=$(head -1 last.txt)
+LAST=$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["snapshots"][-1]["id"])')
 expect 0 "push --replace into a full canister" -- "$ICARC" push tiny.icarc $CID $NET --identity "$PEM" --replace "$LAST"
 grep_err "replaced as the upload begins" "... warns that the old snapshot goes first"
 admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if len(ids) == 10 and sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$LAST" "$(head -1 out.txt)" &&
