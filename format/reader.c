@@ -467,6 +467,11 @@ static int on_chunk(struct icarc_reader *r, int checksum_ok)
 		if (!prefix_fits)
 			c = (struct wire_chunk){(uint32_t)(r->n_entries - 1), 0, r->next_index,
 			                        r->next_index * (uint64_t)r->hi.h.chunk_size, r->hi.h.chunk_size};
+		/* a fitting prefix fixes a chunk's length by its place, except for an entry's last chunk,
+		 * which may hold any length: its Plain_Length may be the damage, so the range named is the
+		 * most it can cover (spec/FORMAT.md, Reading a damaged archive) */
+		if (c.flags & WIRE_CF_LAST)
+			c.plain_len = r->hi.h.chunk_size;
 		if (!r->keep_going)
 			return queue_error(r, ICARC_E_CHECKSUM,
 			                   "CHUNK record at offset %llu (entry %s, bytes %llu..%llu): record checksum mismatch",

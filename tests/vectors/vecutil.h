@@ -135,6 +135,7 @@ struct vu_rec {
 	uint64_t index;  /* CHUNK: Chunk_Index */
 	uint64_t offset; /* CHUNK: Logical_Offset */
 	uint32_t plain;  /* CHUNK: Plain_Length */
+	int last;        /* CHUNK: the entry's last chunk */
 };
 
 /* Walk the records of a well-formed archive (magic, records up to INDEX, footer). Returns the
@@ -159,6 +160,7 @@ VU_UNUSED static int vu_walk(const uint8_t *a, size_t n, struct vu_rec *out, int
 			r->index = wire_get64(b + 8);
 			r->offset = wire_get64(b + 16);
 			r->plain = wire_get32(b + 24);
+			r->last = (b[4] & WIRE_CF_LAST) != 0;
 		}
 		pos += r->size;
 		if (r->type == WIRE_INDEX)
