@@ -44,8 +44,7 @@ int cmd_decode(int argc, char **argv)
 	const char *binary = "base64", *v;
 	uint64_t offset = 0, max_depth = DEC_MAX_DEPTH_DEFAULT;
 	int verbose = 0, rc;
-	struct cli_keys keys;
-	memset(&keys, 0, sizeof keys);
+	struct cli_keys keys = {.ask_passphrase = 1}; /* on the terminal when nothing else is given */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -68,8 +68,7 @@ int cmd_memories(int argc, char **argv)
 {
 	const char *file = NULL, *entry = NULL;
 	int json = 0, rc;
-	struct cli_keys keys;
-	memset(&keys, 0, sizeof keys);
+	struct cli_keys keys = {.ask_passphrase = 1}; /* on the terminal when nothing else is given */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
