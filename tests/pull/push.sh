@@ -132,6 +132,12 @@ admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; sys.exit(0 if sys.argv[
 [ "$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] &&
 	ok "... and the canister runs" || not_ok "canister not running after the damaged push"
 
+head -c $(($(stat -c %s u.icarc) - 100)) u.icarc >cut.icarc
+n0=$(snapshots)
+expect 4 "a cut archive is refused" -- "$ICARC" push cut.icarc $CID $NET --identity "$PEM" --load --stop
+[ "$(snapshots)" = "$n0" ] && ok "... before anything is uploaded" || not_ok "a cut archive left a snapshot"
+expect 0 "push --help" -- "$ICARC" push --help
+grep -q "^usage: icarc push ARCHIVE CANISTER" out.txt && ok "... prints the usage on stdout" || not_ok "push --help: $(head -2 out.txt)"
 expect 2 "an archive that is not a canister's" -- sh -c 'head -c 1000 /dev/urandom >x.bin && "$0" pack --no-encrypt -o x.icarc x.bin && "$0" push x.icarc '"$CID $NET --identity $PEM" "$ICARC"
 expect 2 "--stop without --load" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --stop
 expect 2 "a malformed --replace" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --replace xyz
