@@ -30,6 +30,28 @@ int icarc_peek_encrypted(const void *buf, size_t len)
 	return (wire_get16((const uint8_t *)buf + at) & WIRE_HF_ENCRYPTED) != 0;
 }
 
+int icarc_peek_passphrase(const void *buf, size_t len)
+{
+	int enc = icarc_peek_encrypted(buf, len);
+	if (enc <= 0)
+		return enc;
+	const uint8_t *b = buf;
+	size_t at = WIRE_MAGIC_LEN + WIRE_RECORD_HDR, end = at + wire_get32(b + WIRE_MAGIC_LEN + 4);
+	struct wire_header h;
+	const char *why;
+	if (end > len || wire_header_decode(b + at, end - at, &h, &why) != 0)
+		return -1;
+	at += WIRE_HEADER_FIXED;
+	for (unsigned i = 0; i < h.n_stanzas; i++) {
+		if (at + 4 > end)
+			return -1;
+		if (b[at] == WIRE_STANZA_ARGON2ID)
+			return 1;
+		at += 4 + wire_get16(b + at + 2);
+	}
+	return 0;
+}
+
 int icarc_init(void)
 {
 	int r = sodium_init();

@@ -133,6 +133,12 @@ ICARC_API size_t icarc_chunk_default(void);
 #define ICARC_PEEKBYTES 28U
 ICARC_API int icarc_is_archive(const void *buf, size_t len);
 ICARC_API int icarc_peek_encrypted(const void *buf, size_t len);
+/* Whether a passphrase could open it: 1 when the HEADER (whole within buf: ICARC_PEEKMAX bytes hold
+ * it for up to 40 recipients) has a passphrase stanza, 0 when it has none or the archive is not
+ * encrypted, -1 when it cannot tell. The header is not authenticated here: for choosing whether to
+ * ask for a passphrase, never for trusting the archive. */
+#define ICARC_PEEKMAX 4096U
+ICARC_API int icarc_peek_passphrase(const void *buf, size_t len);
 
 /* ---- keys ---- */
 

@@ -70,6 +70,8 @@ void cli_secret_free(char *secret, size_t len);
 int cli_load_identity(const char *path, unsigned char sk[ICARC_SECRETKEYBYTES]);
 /* 1 if the archive open on fd says it is encrypted, 0 if not, -1 if unreadable. */
 int cli_archive_is_encrypted(int fd);
+/* 1: an encrypted archive with a passphrase stanza, -1: encrypted, cannot tell, 0: no passphrase opens it */
+int cli_archive_wants_passphrase(int fd);
 
 /* Open a seekable archive (a regular file) with the keys. Returns an exit code; on success
  * *out is the handle and *fd_out its file descriptor (close both). */

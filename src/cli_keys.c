@@ -255,6 +255,15 @@ int cli_archive_is_encrypted(int fd)
 	return icarc_peek_encrypted(b, sizeof b);
 }
 
+int cli_archive_wants_passphrase(int fd)
+{
+	unsigned char b[ICARC_PEEKMAX];
+	ssize_t n = pread(fd, b, sizeof b, 0);
+	if (n < 0 || icarc_peek_encrypted(b, (size_t)n) != 1)
+		return 0; /* not an encrypted archive: no passphrase to ask for */
+	return icarc_peek_passphrase(b, (size_t)n);
+}
+
 int cli_open_archive(const char *path, const struct cli_keys *k, struct icarc_archive **out, int *fd_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -267,7 +276,7 @@ int cli_open_archive(const char *path, const struct cli_keys *k, struct icarc_ar
 	}
 	struct cli_keys kk = *k;
 	/* ask for a passphrase on the terminal only when it is needed */
-	kk.ask_passphrase = k->ask_passphrase && cli_archive_is_encrypted(fd) == 1;
+	kk.ask_passphrase = k->ask_passphrase && cli_archive_wants_passphrase(fd) != 0;
 	int rc = cli_keys_apply_archive(&kk, a);
 	if (rc == EXIT_OK) {
 		int st = icarc_archive_open_fd(a, fd);

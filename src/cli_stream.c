@@ -19,9 +19,9 @@ static ssize_t read_some(int fd, void *buf, size_t n)
 int cli_stream(struct icarc_reader *r, int fd, const char *name, const struct cli_keys *keys, const struct cli_stream_cb *cb,
                int *exit_code)
 {
-	/* Read enough to see the header flags first, so that a passphrase is asked for only when the
-	 * archive is encrypted (a pipe cannot be read twice); the reader then starts with these bytes. */
-	uint8_t head[64];
+	/* Read the header first, so that a passphrase is asked for only when the archive has a
+	 * passphrase stanza (a pipe cannot be read twice); the reader then starts with these bytes. */
+	uint8_t head[ICARC_PEEKMAX];
 	size_t have = 0;
 	*exit_code = EXIT_OK;
 	while (have < sizeof head) {
@@ -35,7 +35,7 @@ int cli_stream(struct icarc_reader *r, int fd, const char *name, const struct cl
 		have += (size_t)n;
 	}
 	struct cli_keys k = *keys;
-	k.ask_passphrase = keys->ask_passphrase && icarc_peek_encrypted(head, have) == 1;
+	k.ask_passphrase = keys->ask_passphrase && icarc_peek_encrypted(head, have) == 1 && icarc_peek_passphrase(head, have) != 0;
 	*exit_code = cli_keys_apply_reader(&k, r);
 	if (*exit_code != EXIT_OK)
 		return ICARC_E_USAGE;

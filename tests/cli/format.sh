@@ -42,6 +42,10 @@ printf 'head\n' > appended.bin; { printf 'head\n'; cat mem.bin; } > want.bin
 { printf 'head\n'; "$ICARC" extract -i id1 enc.icarc; printf 'tail\n'; } > shared.bin
 { printf 'head\n'; cat mem.bin; printf 'tail\n'; } > want.bin
 same shared.bin want.bin "extract into a shared standard output, after and before other writers"
+expect 0 "pack to a recipient only" -- "$ICARC" pack -r "$R1" -o recip.icarc small.bin
+expect 5 "extract of a recipients-only archive without -i: no key, no passphrase prompt" -- "$ICARC" extract -o x.bin recip.icarc
+grep_err "give an identity" "and says an identity is needed"
+expect 5 "the same from a pipe" -- sh -c "cat recip.icarc | '$ICARC' extract - > /dev/null"
 expect 5 "verify with a wrong identity" -- "$ICARC" verify -i other enc.icarc
 grep_out "none of the 1 identity opens" "names why"
 expect 5 "extract with a wrong identity" -- "$ICARC" extract -i other -o wrong.bin enc.icarc

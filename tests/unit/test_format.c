@@ -346,6 +346,20 @@ static void test_api(void)
 	TAP_OK(peek_ok && icarc_is_archive(ob, out.pos) == 1 && icarc_is_archive(ob, 7) == 0 &&
 	       icarc_is_archive("\x89ICARC\r\r", 8) == 0 && icarc_peek_encrypted(ob, ICARC_PEEKBYTES) == 1 &&
 	       icarc_peek_encrypted(ob, ICARC_PEEKBYTES - 1) == -1, "icarc_is_archive / icarc_peek_encrypted");
+	TAP_OK(icarc_peek_passphrase(ob, out.pos) == 0 && icarc_peek_passphrase(ob, ICARC_PEEKBYTES) == -1,
+	       "icarc_peek_passphrase: recipients only (0), or a header cut short (-1)");
+	icarc_writer_free(w);
+	w = icarc_writer_new();
+	out.pos = 0;
+	peek_ok = icarc_writer_add_recipient(w, pk1) == ICARC_OK && icarc_writer_set_kdf(w, 1, 8192) == ICARC_OK &&
+	          icarc_writer_add_passphrase(w, "pw", 2) == ICARC_OK && icarc_writer_begin_entry(w, "e") == ICARC_OK &&
+	          icarc_writer_push(w, &out, &none, ICARC_FINISH) == ICARC_OK;
+	TAP_OK(peek_ok && icarc_peek_passphrase(ob, out.pos) == 1, "icarc_peek_passphrase: a passphrase stanza after a recipient");
+	icarc_writer_free(w);
+	w = icarc_writer_new();
+	out.pos = 0;
+	peek_ok = icarc_writer_begin_entry(w, "e") == ICARC_OK && icarc_writer_push(w, &out, &none, ICARC_FINISH) == ICARC_OK;
+	TAP_OK(peek_ok && icarc_peek_passphrase(ob, out.pos) == 0, "icarc_peek_passphrase: unencrypted (0)");
 	icarc_writer_free(w);
 	w = icarc_writer_new();
 	out.pos = 0;
