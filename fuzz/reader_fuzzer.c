@@ -7,7 +7,8 @@
  * mutations reach the parsers behind them), the rest seeds the window sizes.
  * Properties: no crash, leak or sanitizer report; the event sequence is well formed (ENTRY and
  * ENTRY_END alternate, plaintext comes only inside an entry, icarc_reader_entry_size counts it,
- * ARCHIVE_END only once all input is consumed); errors are sticky and carry a message. */
+ * ARCHIVE_END only once all input is consumed); errors are sticky and carry a message;
+ * icarc_peek_encrypted / icarc_peek_passphrase stay in range on any bytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fix_checksums(fixed, n);
 		data = fixed;
 	}
+
+	/* the peeks read an unauthenticated header: any answer is fine, but only within their range,
+	 * and a passphrase stanza is claimed only for an encrypted archive */
+	int enc = icarc_peek_encrypted(data, n), pass = icarc_peek_passphrase(data, n);
+	FUZZ_ASSERT(enc >= -1 && enc <= 1 && pass >= -1 && pass <= 1);
+	FUZZ_ASSERT(pass != 1 || enc == 1);
 
 	struct icarc_reader *r = icarc_reader_new();
 	FUZZ_ASSERT(r != NULL);
