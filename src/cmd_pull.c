@@ -47,8 +47,9 @@ static void usage(FILE *f)
 	        "  --passphrase-file F encrypt with the passphrase in F (asked on the terminal without -r)\n"
 	        "  --no-encrypt        integrity only\n"
 	        "  --level N           zstd level 1..19 (default 3)\n"
-	        "  --concurrency N     requests in flight (default: 12, fewer when 28 MiB of replies would\n"
-	        "                      not hold N+1 slices); the reorder window holds 1.5N slices\n"
+	        "  --concurrency N     requests in flight (default 48); the reorder window holds 1.5N slices,\n"
+	        "                      and at most 24 MiB of replies are received or held at once (others\n"
+	        "                      wait before their first byte)\n"
 	        "  --resume            continue a cut ARCHIVE.part (kept after a network failure, or left by a\n"
 	        "                      crash) without reading its complete chunks again; refused when the\n"
 	        "                      canister, snapshot id, size or consistency token differ\n"
@@ -211,7 +212,7 @@ int cmd_pull(int argc, char **argv)
 	memset(&no, 0, sizeof no);
 	memset(&p, 0, sizeof p);
 	ao.workers = -1;
-	no.concurrency = 12;
+	no.concurrency = 48; /* measured: tests/bench/RESULTS.md, pull (2026-11-22) */
 	p.size_method = "stable_size";
 	p.read_method = "stable_read";
 	p.token_method = "stable_token";
@@ -288,7 +289,7 @@ int cmd_pull(int argc, char **argv)
 	p.progress.enabled = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
 	p.json = json;
 	p.enc.concurrency = no.concurrency;
-	p.enc.window = window; /* 0: by the slice size, within ENC_WINDOW_BYTES */
+	p.enc.window = window; /* 0: 1.5C + 1 slots; reply bytes: the agent's budget */
 #ifdef HAVE_LIBCURL
 	keys.passphrase_file = ao.passphrase_file;
 	if (p.certified && !stable)

@@ -4,8 +4,11 @@
  * The entries are cut into slots of `slice` bytes; a slot is one request, or several pieces in
  * sequence once a "reply too large" reject halved the slice. At most `concurrency` requests are
  * in flight and at most `window` slots exist at once (in flight, or complete and waiting for the
- * slots before them), so memory is bounded by window x slice whatever the canister's size. Replies
- * are not copied: a slot keeps its results and the writer reads the bytes in place. */
+ * slots before them). The bytes of replies, being received or kept by slots, are bounded by the
+ * agent's reply budget (ic.h), whatever the window and the canister's size: past it, transfers
+ * wait before their first byte, except the head slot's (named with ic_agent_prefer), so the
+ * window always moves. Replies are not copied: a slot keeps its results and the writer reads
+ * the bytes in place. */
 #include "config.h"
 #ifdef HAVE_LIBCURL
 #include <stdlib.h>
@@ -245,15 +248,10 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 	enter(&u, 0);
 	if (e->concurrency == 0)
 		e->concurrency = 1;
-	/* the window: given (at least C+1 slots), or as many slices as ENC_WINDOW_BYTES hold (at
-	 * most 2C; then fewer requests fly when the slices are large) */
+	/* the window: given, or 1.5C + 1 slots (memory is the reply budget's business); at least C+1 */
 	u.cap = e->window;
-	if (u.cap == 0) {
-		uint64_t fit = ENC_WINDOW_BYTES / (s->slice ? s->slice : 1);
-		u.cap = fit > 2 * (uint64_t)e->concurrency ? 2 * (size_t)e->concurrency : fit < 2 ? 2 : (size_t)fit;
-		if (e->concurrency > u.cap - 1)
-			e->concurrency = (unsigned)(u.cap - 1);
-	}
+	if (u.cap == 0)
+		u.cap = (size_t)e->concurrency + e->concurrency / 2 + 1;
 	if (u.cap < (size_t)e->concurrency + 1)
 		u.cap = (size_t)e->concurrency + 1;
 	u.slots = calloc(u.cap, sizeof *u.slots);
@@ -277,8 +275,11 @@ int enc_run(struct encoder *e, const struct enc_source *s, struct enc_entry *ent
 			rc = cli_fail(EXIT_INTERNAL, "encoder stalled");
 			break;
 		}
-		if (u.inflight > 0)
+		if (u.inflight > 0) {
+			if (u.slots[u.head].inflight) /* the reply the writer waits for is never held back */
+				ic_agent_prefer(e->agent, u.slots[u.head].op);
 			ic_agent_poll(e->agent, 200);
+		}
 		struct ic_result *r;
 		while (rc == EXIT_OK && (r = ic_agent_next(e->agent)) != NULL)
 			rc = complete(&u, r);

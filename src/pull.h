@@ -142,15 +142,10 @@ struct enc_stats {
 	uint64_t cert_time_min, cert_time_max; /* ns; 0: none */
 };
 
-/* Replies held by the reorder window when no window size is given (measured: peak RSS stays
- * under 64 MiB with the writer's workers; more slots buy nothing once the replica or the CPU is
- * the bottleneck). */
-#define ENC_WINDOW_BYTES (28U << 20)
-
 struct encoder {
 	struct ic_agent *agent;
 	struct aout *out;
-	unsigned concurrency, window; /* window: slots (0: ENC_WINDOW_BYTES worth, at most 2C) */
+	unsigned concurrency, window; /* window: slots (0: 1.5C + 1); reply bytes: the agent's budget */
 	struct progress *progress;
 	struct enc_stats stats;
 };

@@ -85,6 +85,7 @@ struct ic_agent {
 	struct keyset *keys;
 	size_t nkeys;
 	int clock_syncing;
+	uint64_t prefer; /* ic_agent_prefer */
 	struct ic_agent_stats st;
 };
 
@@ -125,6 +126,7 @@ void ic_agent_config_init(struct ic_agent_config *c)
 	c->expiry_ms = 240000;
 	c->verify_query_signatures = 1;
 	c->check_certificate_time = 1;
+	c->reply_budget = IC_REPLY_BUDGET_DEFAULT;
 }
 
 static uint64_t now_ms(void)
@@ -159,6 +161,35 @@ const uint8_t *ic_agent_root_key(const struct ic_agent *a)
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s)
 {
 	*s = a->st;
+	const struct ic_http_budget *b = ic_http_budget(a->http);
+	s->reply_bytes = b->used;
+	s->reply_bytes_peak = b->peak;
+	s->reply_pauses = b->pauses;
+}
+
+void ic_agent_prefer(struct ic_agent *a, uint64_t id)
+{
+	a->prefer = id;
+}
+
+/* The reply budget never pauses the agent's own reads (node keys, clock: user replies wait for
+ * them) nor the one user operation the caller waits for: the one it named with ic_agent_prefer
+ * while that is outstanding, else the oldest. So one reply can always complete. */
+static void set_exemptions(struct ic_agent *a)
+{
+	struct op *oldest = NULL, *pref = NULL;
+	for (struct op *op = a->ops; op != NULL; op = op->next) {
+		if (op->state == ST_DONE || op->purpose != P_USER)
+			continue;
+		if (op->id == a->prefer)
+			pref = op;
+		if (oldest == NULL || op->id < oldest->id)
+			oldest = op;
+	}
+	struct op *x = pref != NULL ? pref : oldest;
+	for (struct op *op = a->ops; op != NULL; op = op->next)
+		if (op->http.running)
+			ic_http_set_exempt(a->http, &op->http, op->purpose != P_USER || op == x);
 }
 
 void ic_result_free(struct ic_result *r)
@@ -168,6 +199,10 @@ void ic_result_free(struct ic_result *r)
 	if (r->has_cert)
 		ic_cert_free(&r->cert);
 	free(r->body);
+	if (r->budget_ != NULL) { /* the body's bytes go back to the agent's reply budget */
+		ic_http_budget_release(r->budget_, r->budget_bytes_);
+		ic_http_budget_unref(r->budget_);
+	}
 	free(r);
 }
 
@@ -382,11 +417,19 @@ static void schedule_poll(struct ic_agent *a, struct op *op)
 
 /* ---- responses ---- */
 
-static void take_body(struct op *op)
+/* The response body becomes the result's (no copy), with its bytes in the reply budget. */
+static void take_body(struct ic_agent *a, struct op *op)
 {
 	struct ic_result *r = op->res;
 	free(r->body);
+	if (r->budget_ == NULL) {
+		r->budget_ = ic_http_budget(a->http);
+		r->budget_->refs++;
+	}
+	ic_http_budget_release(r->budget_, r->budget_bytes_);
 	r->body = ic_buf_take(&op->http.resp, &r->body_len);
+	r->budget_bytes_ = op->http.counted;
+	op->http.counted = 0;
 }
 
 static void copy_text(char *dst, size_t cap, const char *p, size_t n)
@@ -948,7 +991,7 @@ static void on_response(struct ic_agent *a, struct op *op)
 	struct ic_http_req *h = &op->http;
 	struct ic_result *r = op->res;
 	r->http_status = (int)h->status;
-	take_body(op);
+	take_body(a, op);
 	a->st.bytes_in += r->body_len;
 	a->st.connections += (uint64_t)(h->new_connections > 0 ? h->new_connections : 0);
 	a->st.http2 += h->http2 ? 1 : 0;
@@ -1034,7 +1077,7 @@ static void free_op(struct ic_agent *a, struct op *op)
 {
 	if (op->http.running || op->http.easy)
 		ic_http_abort(a->http, &op->http);
-	ic_buf_free(&op->http.resp);
+	ic_http_body_free(a->http, &op->http);
 	ic_buf_free(&op->env);
 	free(op->method);
 	free(op->arg);
@@ -1137,6 +1180,7 @@ int ic_agent_poll(struct ic_agent *a, int timeout_ms)
 		now = now_ms();
 		uint64_t until = end < next_wake ? end : next_wake;
 		int wait = until > now ? (int)(until - now) : 0;
+		set_exemptions(a);
 		if (ic_http_running(a->http) > 0) {
 			ic_http_wait(a->http, wait);
 		} else if (wait > 0) {
@@ -1209,7 +1253,7 @@ static int fetch_root_key(struct ic_agent *a, char *err, size_t errlen)
 			break;
 		if (attempt >= 5 || now_ms() > deadline || (!h.failed && h.status < 500 && h.status != 429)) {
 			snprintf(err, errlen, "%s: %s", h.url, h.failed ? h.error : "unexpected HTTP status");
-			ic_buf_free(&h.resp);
+			ic_http_body_free(a->http, &h);
 			return -1;
 		}
 		struct timespec ts = {0, 200000000L * (long)(attempt + 1)};
@@ -1233,7 +1277,7 @@ static int fetch_root_key(struct ic_agent *a, char *err, size_t errlen)
 			ic_cbor_doc_free(&d);
 		}
 	}
-	ic_buf_free(&h.resp);
+	ic_http_body_free(a->http, &h);
 	return rc;
 }
 
@@ -1281,7 +1325,7 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 	a->query_api = 3;
 	a->clock_offset_ns = cfg->clock_skew_ns;
 	struct ic_http_opts ho = {cfg->max_connections, cfg->connect_timeout_ms, cfg->request_timeout_ms, 64U << 20,
-	                          cfg->ca_file, cfg->verbose > 1};
+	                          cfg->reply_budget, cfg->ca_file, cfg->verbose > 1};
 	a->http = ic_http_new(&ho);
 	if (a->http == NULL) {
 		snprintf(err, errlen, "cannot initialise libcurl");

@@ -28,7 +28,13 @@
  * Memory: a reply is copied once, from libcurl's buffer into the result's body (pre-sized from
  * Content-Length); the certificate, its hash tree and the Candid reply are decoded in place, so
  * r->reply (and any blob decoded from it with ic_candid_decode) points into that body until
- * ic_result_free. Update replies are accepted only after the certificate verified (BLS, delegation,
+ * ic_result_free. Reply bodies count against a byte budget (cfg.reply_budget, default 24 MiB)
+ * from their first byte until ic_result_free: while it is spent, further transfers wait before
+ * their first byte (libcurl pause; the server's data stays in the network), so many requests may
+ * be in flight (most of their time is latency) while the memory their replies take stays bounded.
+ * The reply the caller waits for (ic_agent_prefer, else the oldest) and the agent's own reads are
+ * never held back, so keeping results does not stall the agent; the budget is exceeded by at
+ * most that one reply. Update replies are accepted only after the certificate verified (BLS, delegation,
  * canister ranges, time); query replies only after their node signatures verified (node keys read
  * with a certified read_state of the subnet, cached per subnet with the canister ranges certified
  * with them: another canister in those ranges needs no new read; an unknown signing node makes
@@ -52,6 +58,8 @@
 #include "ic/identity.h"
 #include "ic/principal.h"
 #include "ic/request.h" /* struct ic_path */
+
+struct ic_http_budget;
 
 enum ic_status {
 	IC_OK = 0,
@@ -88,7 +96,11 @@ struct ic_agent_config {
 	const char *ca_file;                /* a CA bundle (PEM) to trust instead of the system's (private
 	                                       networks, tests); TLS verification is never turned off */
 	int64_t clock_skew_ns;              /* tests: pretend the local clock is off by this much */
+	size_t reply_budget;                /* bytes of reply bodies being received or held by results
+	                                       not yet freed; past it, transfers wait before their
+	                                       first byte (see "Memory" above); 0: no limit */
 };
+#define IC_REPLY_BUDGET_DEFAULT (24U << 20)
 void ic_agent_config_init(struct ic_agent_config *c);
 
 struct ic_call {
@@ -124,6 +136,8 @@ struct ic_result {
 	uint8_t *body;
 	size_t body_len;
 	int has_cert;
+	struct ic_http_budget *budget_; /* where body_len's bytes are counted */
+	size_t budget_bytes_;
 	struct ic_result *next_;
 };
 void ic_result_free(struct ic_result *r);
@@ -141,6 +155,10 @@ size_t ic_agent_pending(const struct ic_agent *a);
 int ic_agent_poll(struct ic_agent *a, int timeout_ms);
 /* The next completed result, or NULL; the caller frees it. */
 struct ic_result *ic_agent_next(struct ic_agent *a);
+/* The operation the caller waits for first (e.g. the oldest slice of an in-order consumer): the
+ * reply budget never holds it back. Without it (or once it is done), the oldest outstanding
+ * operation is the one. */
+void ic_agent_prefer(struct ic_agent *a, uint64_t id);
 /* Blocking convenience: submit and wait for that one operation. */
 struct ic_result *ic_agent_run(struct ic_agent *a, enum ic_op op, const struct ic_call *c);
 /* The agent's principal, root key, and clock (ns, corrected by the last resync). */
@@ -154,6 +172,9 @@ struct ic_agent_stats {
 	uint64_t rechecks;    /* calls whose earlier request id was polled before signing them again */
 	uint64_t http2;       /* exchanges that used HTTP/2 */
 	uint64_t subnet_reads; /* certified reads of a subnet's node keys (read_state of /subnet) */
+	/* the reply budget: bytes of bodies being received or held by results not yet freed, now and
+	 * at most; transfers that had to wait for it */
+	uint64_t reply_bytes, reply_bytes_peak, reply_pauses;
 };
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s);
 #endif

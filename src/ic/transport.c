@@ -14,7 +14,83 @@ struct ic_http {
 	struct ic_http_opts o;
 	struct ic_http_req *done, *done_tail;
 	size_t running, ndone;
+	struct ic_http_budget *budget;
+	struct ic_http_req *paused; /* in the order they were paused */
 };
+
+void ic_http_budget_release(struct ic_http_budget *b, size_t n)
+{
+	if (b == NULL || n == 0)
+		return;
+	b->used = n < b->used ? b->used - n : 0;
+	b->released = 1;
+}
+
+void ic_http_budget_unref(struct ic_http_budget *b)
+{
+	if (b != NULL && --b->refs == 0)
+		free(b);
+}
+
+static void budget_take(struct ic_http_budget *b, struct ic_http_req *r, size_t n)
+{
+	b->used += n;
+	r->counted += n;
+	if (b->used > b->peak)
+		b->peak = b->used;
+}
+
+static void unlink_paused(struct ic_http *h, struct ic_http_req *r)
+{
+	for (struct ic_http_req **pp = &h->paused; *pp != NULL; pp = &(*pp)->next_paused)
+		if (*pp == r) {
+			*pp = r->next_paused;
+			break;
+		}
+	r->next_paused = NULL;
+	r->paused = 0;
+}
+
+/* Resume paused transfers that are exempt or fit in the budget now, oldest pause first. */
+static void resume_paused(struct ic_http *h)
+{
+	struct ic_http_budget *b = h->budget;
+	b->released = 0;
+	struct ic_http_req **pp = &h->paused;
+	while (*pp != NULL) {
+		struct ic_http_req *r = *pp;
+		if (!(r->exempt || b->used == 0 || b->limit == 0 || b->used + r->expect <= b->limit)) {
+			pp = &r->next_paused;
+			continue;
+		}
+		*pp = r->next_paused;
+		r->next_paused = NULL;
+		r->paused = 0;
+		budget_take(b, r, r->expect); /* admitted: its whole announced body is reserved */
+		if (r->expect)
+			ic_buf_reserve(&r->resp, r->expect);
+		curl_easy_pause(r->easy, CURLPAUSE_CONT); /* may deliver (and pause others) at once */
+	}
+}
+
+struct ic_http_budget *ic_http_budget(struct ic_http *h)
+{
+	return h->budget;
+}
+
+void ic_http_set_exempt(struct ic_http *h, struct ic_http_req *r, int exempt)
+{
+	r->exempt = exempt;
+	if (exempt && r->paused)
+		h->budget->released = 1; /* look at the paused ones again */
+}
+
+void ic_http_body_free(struct ic_http *h, struct ic_http_req *r)
+{
+	ic_buf_free(&r->resp);
+	ic_http_budget_release(h->budget, r->counted);
+	r->counted = 0;
+}
 
 static int global_ready;
 
@@ -30,10 +106,16 @@ struct ic_http *ic_http_new(const struct ic_http_opts *o)
 		return NULL;
 	h->o = *o;
 	h->multi = curl_multi_init();
-	if (h->multi == NULL) {
+	h->budget = calloc(1, sizeof *h->budget);
+	if (h->multi == NULL || h->budget == NULL) {
+		if (h->multi != NULL)
+			curl_multi_cleanup(h->multi);
+		free(h->budget);
 		free(h);
 		return NULL;
 	}
+	h->budget->limit = o->body_budget;
+	h->budget->refs = 1;
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(o->max_connections ? o->max_connections : 8));
 	return h;
@@ -54,6 +136,7 @@ void ic_http_free(struct ic_http *h)
 	if (h == NULL)
 		return;
 	curl_multi_cleanup(h->multi);
+	ic_http_budget_unref(h->budget);
 	free(h);
 }
 
@@ -63,7 +146,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	static const char cl[] = "content-length:";
 	if (len > sizeof cl && strncasecmp(p, cl, sizeof cl - 1) == 0) {
-		/* pre-size the body so a large reply is written once, never moved */
+		/* the body is pre-sized from this when admitted (on_body), so a large reply is written
+		 * once, never moved; not here: a transfer waiting for the budget would hold the memory */
 		char tmp[32];
 		size_t k = len - (sizeof cl - 1) < sizeof tmp - 1 ? len - (sizeof cl - 1) : sizeof tmp - 1;
 		memcpy(tmp, p + sizeof cl - 1, k);
@@ -71,7 +155,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		char *end;
 		unsigned long long v = strtoull(tmp, &end, 10);
 		if (end != tmp && v > 0 && v <= 64ULL << 20)
-			ic_buf_reserve(&r->resp, (size_t)v);
+			r->expect = (size_t)v;
 	}
 	return len;
 }
@@ -79,18 +163,49 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct ic_http_req *r = ud;
+	struct ic_http_budget *b = r->http->budget;
 	size_t len = size * n;
+	if (r->counted == 0 && len > 0) {
+		/* the first bytes: admit the whole body, or wait (before any byte is kept) until replies
+		 * held elsewhere are released; the exempt one (the reply its owner waits for) and a lone
+		 * one always go on, so the budget never stops everything */
+		size_t need = r->expect ? r->expect : len;
+		/* over HTTP/1.1 a paused transfer keeps its connection: with more transfers than
+		 * connections, the one its owner waits for could be queued behind paused ones */
+		int crowded = r->http->running > (r->http->o.max_connections ? r->http->o.max_connections : 8);
+		if (b->limit && !r->exempt && !crowded && b->used > 0 && b->used + need > b->limit) {
+			if (!r->paused) {
+				struct ic_http_req **pp = &r->http->paused;
+				while (*pp != NULL)
+					pp = &(*pp)->next_paused;
+				*pp = r;
+				r->next_paused = NULL;
+				r->paused = 1;
+				b->pauses++;
+			}
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		budget_take(b, r, need);
+		if (r->expect)
+			ic_buf_reserve(&r->resp, r->expect);
+	}
 	/* CURLOPT_MAXFILESIZE only knows announced sizes: bound chunked bodies here */
 	if (r->max_response && len > r->max_response - r->resp.len)
 		return 0;
 	ic_buf_put(&r->resp, p, len);
+	if (r->resp.len > r->counted) /* longer than announced, or no Content-Length */
+		budget_take(b, r, r->resp.len - r->counted);
 	return r->resp.oom ? 0 : len;
 }
 
 int ic_http_start(struct ic_http *h, struct ic_http_req *r)
 {
 	release(r);
-	ic_buf_free(&r->resp);
+	r->http = h;
+	ic_http_body_free(h, r);
+	if (r->paused)
+		unlink_paused(h, r);
+	r->expect = 0;
 	r->status = 0;
 	r->retry_after_s = -1;
 	r->failed = 0;
@@ -151,6 +266,8 @@ int ic_http_start(struct ic_http *h, struct ic_http_req *r)
 
 void ic_http_abort(struct ic_http *h, struct ic_http_req *r)
 {
+	if (r->paused)
+		unlink_paused(h, r);
 	if (r->running) {
 		curl_multi_remove_handle(h->multi, r->easy);
 		r->running = 0;
@@ -202,6 +319,8 @@ static void collect(struct ic_http *h)
 			r->failed = 1;
 			snprintf(r->error, sizeof r->error, "out of memory for the response");
 		}
+		if (r->paused) /* e.g. its timeout struck while it waited for the budget */
+			unlink_paused(h, r);
 		curl_multi_remove_handle(h->multi, r->easy);
 		release(r);
 		r->running = 0;
@@ -219,6 +338,8 @@ static void collect(struct ic_http *h)
 int ic_http_wait(struct ic_http *h, int timeout_ms)
 {
 	int still, numfds;
+	if (h->budget->released && h->paused != NULL)
+		resume_paused(h);
 	curl_multi_perform(h->multi, &still);
 	collect(h);
 	/* sleep in poll only when nothing finished yet: a transfer that completed within the

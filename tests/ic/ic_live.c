@@ -46,6 +46,9 @@ static int admin_faults(const char *json)
 
 static unsigned resign_ms = 120000, expiry_ms = 240000;
 
+static size_t reply_budget = IC_REPLY_BUDGET_DEFAULT;
+static unsigned max_connections = 8;
+
 static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t skew)
 {
 	struct ic_agent_config cfg;
@@ -61,6 +64,8 @@ static struct ic_agent *agent(const struct ic_identity *id, int api, int64_t ske
 	cfg.resign_after_ms = resign_ms;
 	cfg.expiry_ms = expiry_ms;
 	cfg.ca_file = ca_file;
+	cfg.reply_budget = reply_budget;
+	cfg.max_connections = max_connections;
 	cfg.verbose = getenv("IC_LIVE_VERBOSE") != NULL;
 	struct ic_agent *a = NULL;
 	char err[300];
@@ -187,6 +192,74 @@ static void test_subnet_cache(const char *what)
 		       (unsigned long long)(subnet_reads(a) - before), e1);
 	}
 	admin_faults("{}");
+	ic_agent_free(a);
+}
+
+/* The reply budget: 16 queries of 2,000,000 bytes in flight at once with a 6 MiB budget. The
+ * consumer keeps results until it can use them in its own order (as icarc pull's reorder window):
+ * in submission order, then in reverse order naming the one it waits for with ic_agent_prefer.
+ * Every reply arrives intact, transfers were made to wait, and the bytes held never exceeded the
+ * budget by more than one reply (the agent's counters, not timing). */
+static void test_reply_budget(void)
+{
+	enum { N = 16, SLICE = 2000000 };
+	size_t saved = reply_budget;
+	reply_budget = 6U << 20;
+	max_connections = N + 1; /* over HTTP/1.1 the budget pauses only when each has its connection */
+	struct ic_agent *a = agent(&ident, 4, 0);
+	reply_budget = saved;
+	max_connections = 8;
+	if (a == NULL)
+		return;
+	for (int reverse = 0; reverse < 2; reverse++) {
+		uint64_t ids[N];
+		struct ic_result *got[N] = {0};
+		for (int i = 0; i < N; i++) {
+			struct ic_buf arg;
+			ic_buf_init(&arg);
+			arg_read(&arg, (uint64_t)(i % 2) * SLICE, SLICE);
+			struct ic_call c;
+			memset(&c, 0, sizeof c);
+			c.canister = canister;
+			c.effective = canister;
+			c.method = "stable_read";
+			c.arg = arg.p;
+			c.arg_len = arg.len;
+			c.user = (void *)(uintptr_t)i;
+			ids[i] = ic_agent_submit(a, IC_OP_QUERY, &c);
+			ic_buf_free(&arg);
+		}
+		int next = 0, good = 0; /* consumed in order: 0..N-1, or N-1..0 */
+		while (next < N) {
+			int want = reverse ? N - 1 - next : next;
+			if (reverse)
+				ic_agent_prefer(a, ids[want]);
+			if (got[want] == NULL) {
+				ic_agent_poll(a, 1000);
+				struct ic_result *x;
+				while ((x = ic_agent_next(a)) != NULL)
+					got[(uintptr_t)x->user] = x;
+				continue;
+			}
+			const uint8_t *p;
+			size_t n;
+			if (blob_reply(got[want], &p, &n) == 0 && n == SLICE && memcmp(p, stable + (want % 2) * SLICE, n) == 0)
+				good++;
+			else
+				TAP_DIAG("read %d: %s", want, got[want]->error);
+			ic_result_free(got[want]);
+			got[want] = NULL;
+			next++;
+		}
+		struct ic_agent_stats st;
+		ic_agent_stats(a, &st);
+		TAP_OK(good == N, "reply budget%s: %d queries of 2,000,000 bytes in flight, all intact", reverse ? " (reverse, ic_agent_prefer)" : "", good);
+		TAP_OK(st.reply_pauses > 0 && st.reply_bytes_peak <= (6U << 20) + SLICE + 65536,
+		       "reply budget%s: transfers waited %llu times, at most %llu bytes held (budget 6 MiB + one reply)",
+		       reverse ? " (reverse)" : "", (unsigned long long)st.reply_pauses, (unsigned long long)st.reply_bytes_peak);
+		TAP_OK(st.reply_bytes == 0, "reply budget%s: every byte given back once the results are freed (%llu held)",
+		       reverse ? " (reverse)" : "", (unsigned long long)st.reply_bytes);
+	}
 	ic_agent_free(a);
 }
 
@@ -628,6 +701,7 @@ static void tls_mode(const char *ca)
 	test_queries(a);
 	test_calls(a);
 	test_subnet_cache("delegation");
+	test_reply_budget(); /* HTTP/2: paused streams share connections */
 	struct ic_label l = {(const uint8_t *)"time", 4};
 	struct ic_path path = {&l, 1};
 	struct ic_call c;
@@ -701,6 +775,7 @@ int main(int argc, char **argv)
 	test_no_double_execution();
 	test_clock();
 	test_subnet_cache("root subnet");
+	test_reply_budget();
 	test_evil();
 	test_faults();
 	free(stable);
