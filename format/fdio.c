@@ -155,7 +155,8 @@ int icarc_writer_push_fd(struct icarc_writer *w, int in_fd, int out_fd, enum ica
 	struct out_file o;
 	out_init(&o, out_fd, icarc_writer_offset(w));
 	struct stat sb;
-	if (in_fd >= 0 && fstat(in_fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+	/* (a regular file of size 0 may be one of /proc's, whose bytes only read() knows) */
+	if (in_fd >= 0 && fstat(in_fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
 		st = push_file(w, in_fd, &sb, &o, mode, ob);
 		if (st <= 0)
 			goto out;

@@ -42,6 +42,8 @@ printf 'head\n' > appended.bin; { printf 'head\n'; cat mem.bin; } > want.bin
 { printf 'head\n'; "$ICARC" extract -i id1 enc.icarc; printf 'tail\n'; } > shared.bin
 { printf 'head\n'; cat mem.bin; printf 'tail\n'; } > want.bin
 same shared.bin want.bin "extract into a shared standard output, after and before other writers"
+expect 0 "pack a /proc file (regular, size 0: read to its end)" -- "$ICARC" pack --no-encrypt -o proc.icarc /proc/self/status
+"$ICARC" extract -o proc.txt proc.icarc && grep -q '^Name:' proc.txt && ok "and its bytes are there" || not_ok "a /proc file packed empty"
 expect 0 "pack to a recipient only" -- "$ICARC" pack -r "$R1" -o recip.icarc small.bin
 expect 5 "extract of a recipients-only archive without -i: no key, no passphrase prompt" -- "$ICARC" extract -o x.bin recip.icarc
 grep_err "give an identity" "and says an identity is needed"
