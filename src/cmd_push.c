@@ -19,11 +19,12 @@ static void usage(FILE *f)
 	        "usage: icarc push ARCHIVE CANISTER [--network ic|URL] [--root-key mainnet|fetch|HEX]\n"
 	        "                  [--identity PEM] [-i KEYFILE]... [--passphrase-file F] [--concurrency N]\n"
 	        "                  [--load [--stop]] [--replace SNAPSHOT_ID] [--stable-memory]\n"
-	        "                  [--size-method NAME] [--write-method NAME] [--progress] [--json]\n\n"
+	        "                  [--size-method NAME] [--write-method NAME] [--all-pages] [--progress] [--json]\n\n"
 	        "Restore an archive into a canister, many calls in flight, memory bounded.\n\n"
 	        "A snapshot archive (icarc pull --snapshot, icarc import) becomes a new snapshot of CANISTER, as\n"
 	        "`icp canister snapshot upload` makes one: its metadata from the archive's metadata.json, then\n"
-	        "the wasm module, wasm memory, stable memory (2,000,000-byte slices) and every chunk-store entry.\n"
+	        "the wasm module, wasm memory, stable memory (30-page slices, under the 2,000,000-byte limit; zero\n"
+	        "pages are not sent: a new snapshot reads zero there) and every chunk-store entry.\n"
 	        "The new snapshot's id is printed. A stable-memory archive (icarc pull --stable-memory) is\n"
 	        "written with the canister's stable_write method (spec/CANISTER.md).\n\n"
 	        "  --load              load the uploaded snapshot into the canister (it must be stopped)\n"
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 	        "  --replace ID        the new snapshot replaces snapshot ID (hex; a canister holds at most 10)\n"
 	        "  --stable-memory     write the archive's stable_memory entry with stable_write, even from a\n"
 	        "                      snapshot archive (the default for an archive without metadata.json)\n"
+	        "  --all-pages         send zero pages too\n"
 	        "  --size-method NAME, --write-method NAME\n"
 	        "                      the canister's method names (stable_size, stable_write); zero pages are\n"
 	        "                      skipped only when the stable memory was empty before\n"
@@ -140,6 +142,7 @@ int cmd_push(int argc, char **argv)
 	                                     {"stop", no_argument, NULL, 'T'},
 	                                     {"replace", required_argument, NULL, 'R'},
 	                                     {"stable-memory", no_argument, NULL, 'S'},
+	                                     {"all-pages", no_argument, NULL, 'A'},
 	                                     {"size-method", required_argument, NULL, 1},
 	                                     {"write-method", required_argument, NULL, 2},
 	                                     {"progress", no_argument, NULL, 'P'},
@@ -172,6 +175,7 @@ int cmd_push(int argc, char **argv)
 		case 'T': p.stop = 1; break;
 		case 'R': replace = optarg; break;
 		case 'S': stable = 1; break;
+		case 'A': p.all_pages = 1; break;
 		case 1: p.size_method = optarg; break;
 		case 2: p.write_method = optarg; break;
 		case 'P': progress = 1; break;

@@ -20,6 +20,7 @@ struct push_ctx {
 	const uint8_t *replace; /* --replace: a snapshot to replace, or NULL */
 	size_t replace_len;
 	int load, stop;
+	int all_pages; /* --all-pages: send zero pages too */
 	uint8_t sid[IC_SNAPSHOT_ID_MAX]; /* the uploaded snapshot */
 	size_t sid_len;
 	int loaded;
@@ -33,6 +34,10 @@ struct push_ctx {
 /* ---- uploader.c: archive slices into update calls, many in flight, memory bounded ---- */
 
 #define UP_PAGE 65536U
+/* bytes per call: 30 pages, the largest page multiple under 2,000,000 bytes (the snapshot API's
+ * slice limit; and the 2 MiB ingress limit leaves room for the envelope): whole pages, so that
+ * zero pages can be skipped */
+#define UP_SLICE (30U * UP_PAGE)
 
 struct up_entry {
 	size_t index;     /* archive entry */

@@ -1,7 +1,7 @@
 /* target_snapshot.c - a snapshot archive into a new canister snapshot, as `icp canister snapshot
  * upload` does it: upload_canister_snapshot_metadata (from the archive's metadata.json), then the
- * wasm module, wasm memory and stable memory in 2,000,000-byte slices and each chunk-store entry
- * with upload_canister_snapshot_data; then, with --load, load_canister_snapshot (with --stop:
+ * wasm module, wasm memory and stable memory in slices of 30 pages (zero pages skipped: the new
+ * snapshot reads zero there) and each chunk-store entry with upload_canister_snapshot_data; then, with --load, load_canister_snapshot (with --stop:
  * stopped first and started again after, as `icp canister snapshot restore` users are told). An
  * upload that fails part-way leaves an incomplete snapshot, which is deleted. */
 #include "config.h"
@@ -258,7 +258,10 @@ int push_snapshot(struct push_ctx *p)
 		for (size_t i = 0; i < sm.n_chunks; i++)
 			total += e[3 + i].size;
 		progress_init(&p->progress, p->progress.enabled, "push", total);
-		struct up_target t = {data_request, p, IC_SNAPSHOT_SLICE_MAX, 0, "upload_canister_snapshot_data"};
+		/* an uploaded snapshot starts zero: its memories are new PageMaps and its module a zeroed
+		 * buffer (dfinity/ic rs/replicated_state/src/canister_snapshots.rs, CanisterSnapshot::
+		 * from_metadata; the test replica creates sparse files), so zero pages need not be sent */
+		struct up_target t = {data_request, p, UP_SLICE, !p->all_pages, "upload_canister_snapshot_data"};
 		rc = up_run(p, &t, e, n);
 		progress_end(&p->progress);
 		if (rc != EXIT_OK) {

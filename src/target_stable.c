@@ -9,9 +9,6 @@
 
 #include "push.h"
 
-/* 30 pages: the largest page multiple under 2,000,000 bytes */
-#define WRITE_SLICE (30U * UP_PAGE)
-
 static const uint8_t empty_args[] = {'D', 'I', 'D', 'L', 0, 0};
 
 static int write_request(void *ctx, const struct up_entry *e, uint64_t off, const uint8_t *d, size_t n,
@@ -92,7 +89,7 @@ int push_stable(struct push_ctx *p)
 	e.size = info.size;
 	e.name = "stable_memory";
 	progress_init(&p->progress, p->progress.enabled, "push", info.size);
-	struct up_target t = {write_request, p, WRITE_SLICE, before == 0, p->write_method};
+	struct up_target t = {write_request, p, UP_SLICE, before == 0 && !p->all_pages, p->write_method};
 	rc = up_run(p, &t, &e, 1);
 	progress_end(&p->progress);
 	if (rc != EXIT_OK) {

@@ -60,6 +60,8 @@ grep_err "controller" "... and says a controller is needed"
 expect 0 "push --load --stop" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --load --stop --json
 PSID=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["loaded"] is True; print(d["snapshot_id"])' out.txt 2>/dev/null)
 [ -n "$PSID" ] && ok "--json names the uploaded snapshot ($PSID), loaded" || not_ok "--json: $(cat out.txt)"
+"$PY" -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["skipped_zero_bytes"] > 0 and d["bytes"] + d["skipped_zero_bytes"] == 5046272 + 196608 + 25 + 70000 else 1)' &&
+	ok "... zero pages were not sent (a new snapshot reads zero)" || not_ok "zero pages: $(cat out.txt)"
 [ "$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] &&
 	ok "--stop started the canister again" || not_ok "canister not running after push --stop"
 expect 0 "pull again" -- "$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -o s2.icarc --no-encrypt
@@ -79,7 +81,9 @@ PYEOF
 patch_stable $CID 1000 00ff00ff
 faults '{"rate_500":0.15,"rate_503":0.1,"rate_429":0.1,"retry_after":1,"reset_rate":0.1,"seed":9}'
 expect 0 "push --load --stop --replace under injected faults" -- \
-	"$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --load --stop --replace "$PSID" --json
+	"$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --load --stop --replace "$PSID" --all-pages --json
+"$PY" -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["skipped_zero_bytes"] == 0 else 1)' &&
+	ok "... --all-pages sends zero pages too" || not_ok "--all-pages: $(cat out.txt)"
 admin GET /_/counters | "$PY" -c 'import json,sys; f=json.load(sys.stdin)["faults"]; print("# faults:", f); sys.exit(0 if sum(f.values()) > 0 else 1)' &&
 	ok "... faults were injected" || not_ok "no faults were injected"
 faults '{}'
