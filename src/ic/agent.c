@@ -1328,7 +1328,7 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 	                          cfg->reply_budget, cfg->ca_file, cfg->verbose > 1};
 	a->http = ic_http_new(&ho);
 	if (a->http == NULL) {
-		snprintf(err, errlen, "cannot initialise libcurl");
+		snprintf(err, errlen, "cannot initialise libcurl: %s", ic_http_error());
 		free(a);
 		return -1;
 	}

@@ -4,6 +4,7 @@
 #include "ic/transport.h"
 
 #include <curl/curl.h>
+#include "ic/curl_lazy.h" /* curl_* calls go to libcurl loaded on first use */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,12 +94,20 @@ void ic_http_body_free(struct ic_http *h, struct ic_http_req *r)
 }
 
 static int global_ready;
+static const char *http_error = "out of memory";
+
+const char *ic_http_error(void)
+{
+	return http_error;
+}
 
 struct ic_http *ic_http_new(const struct ic_http_opts *o)
 {
 	if (!global_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			http_error = ic_curl_error();
 			return NULL;
+		}
 		global_ready = 1;
 	}
 	struct ic_http *h = calloc(1, sizeof *h);

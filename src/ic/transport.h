@@ -64,6 +64,7 @@ struct ic_http_req {
 
 struct ic_http;
 struct ic_http *ic_http_new(const struct ic_http_opts *o);
+const char *ic_http_error(void); /* why ic_http_new failed (libcurl missing, out of memory) */
 void ic_http_free(struct ic_http *h);
 /* Start an exchange (the response buffer is reset). 0 ok, -1 (r->error says why). */
 int ic_http_start(struct ic_http *h, struct ic_http_req *r);
