@@ -122,21 +122,19 @@ check_same() { cmp -s "$IMG" "$1" || die "$2: extracted bytes differ from the im
 
 # One function per (operation, tool); a round runs them all, in reverse order every other round so
 # that no tool always runs right after the same one.
-pack_icarc() {
+# icarc_pack OP INPUT ARCHIVE: one timed icarc pack, logged as OP
+icarc_pack() {
 	settle
 	t0=$(now)
-	stage "$W/t1" "$ICARC" pack -r "$RECIP" --level 3 "$IMG" >"$W/a.icarc" || die "icarc pack failed"
+	stage "$W/t1" "$ICARC" pack -r "$RECIP" --level 3 "$2" >"$3" || die "icarc pack of $2 failed"
 	t1=$(now)
-	record pack icarc "$t0" "$t1" "$(fsize "$W/a.icarc")" "$W/t1"
+	record "$1" icarc "$t0" "$t1" "$(fsize "$3")" "$W/t1"
 }
+pack_icarc() { icarc_pack pack "$IMG" "$W/a.icarc"; }
 # The same image written out in full (no holes): what a snapshot downloaded by icp-cli looks like.
 # icarc skips the holes of a sparse input without reading them; the peers read them as zeros.
 pack_icarc_dense() {
-	settle
-	t0=$(now)
-	stage "$W/t1" "$ICARC" pack -r "$RECIP" --level 3 "$W/dense.bin" >"$W/d.icarc" || die "icarc pack (dense) failed"
-	t1=$(now)
-	record packdense icarc "$t0" "$t1" "$(fsize "$W/d.icarc")" "$W/t1"
+	icarc_pack packdense "$W/dense.bin" "$W/d.icarc"
 	rm -f "$W/d.icarc"
 }
 pack_zstd() {
