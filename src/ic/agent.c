@@ -87,6 +87,7 @@ struct ic_agent {
 	int clock_syncing;
 	uint64_t prefer; /* ic_agent_prefer */
 	struct ic_agent_stats st;
+	struct ic_sig_cache sigs; /* certificate signatures verified (a round's replies share one) */
 };
 
 const char *ic_status_name(int s)
@@ -165,6 +166,8 @@ void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s)
 	s->reply_bytes = b->used;
 	s->reply_bytes_peak = b->peak;
 	s->reply_pauses = b->pauses;
+	s->cert_pairings = a->sigs.misses;
+	s->cert_cache_hits = a->sigs.hits;
 }
 
 void ic_agent_prefer(struct ic_agent *a, uint64_t id)
@@ -470,6 +473,7 @@ static void read_reject(struct op *op, const struct ic_cbor_doc *d, size_t top)
 static void verify_policy(struct ic_agent *a, struct op *op, struct ic_cert_policy *p)
 {
 	ic_cert_policy_init(p, a->root_key, ic_agent_now_ns(a));
+	p->cache = &a->sigs;
 	p->target = op->effective;
 	p->check_time = a->cfg.check_certificate_time && op->purpose != P_CLOCK;
 }

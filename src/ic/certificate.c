@@ -117,13 +117,37 @@ void ic_cert_policy_init(struct ic_cert_policy *p, const uint8_t *root_key, uint
 	p->max_delegation_age_ns = 30ULL * 24 * 3600 * 1000000000ULL;
 }
 
-/* The one place where certificate signatures are checked. */
-static int cert_signature_ok(const struct ic_cbor_doc *d, size_t tree, const uint8_t sig[48], const uint8_t key[96])
+/* The one place where certificate signatures are checked. The root hash is always recomputed;
+ * the pairing is skipped only for a (key, signature, root) that verified before (certificate.h). */
+static int cert_signature_ok(const struct ic_cbor_doc *d, size_t tree, const uint8_t sig[48], const uint8_t key[96],
+                             struct ic_sig_cache *cache)
 {
 	uint8_t msg[IC_SEP_STATE_ROOT_LEN + 32];
+	uint8_t *root = msg + IC_SEP_STATE_ROOT_LEN;
 	memcpy(msg, IC_SEP_STATE_ROOT, IC_SEP_STATE_ROOT_LEN);
-	ic_hashtree_digest(d, tree, msg + IC_SEP_STATE_ROOT_LEN);
-	return ic_bls_verify(sig, key, msg, sizeof msg) == 1;
+	ic_hashtree_digest(d, tree, root);
+	if (cache) {
+		for (unsigned i = 0; i < cache->n; i++) {
+			if (memcmp(cache->e[i].root, root, 32) == 0 && memcmp(cache->e[i].sig, sig, 48) == 0 &&
+			    memcmp(cache->e[i].key, key, 96) == 0) {
+				cache->hits++;
+				return 1;
+			}
+		}
+		cache->misses++;
+	}
+	if (ic_bls_verify(sig, key, msg, sizeof msg) != 1)
+		return 0;
+	if (cache) {
+		unsigned i = cache->next;
+		memcpy(cache->e[i].key, key, 96);
+		memcpy(cache->e[i].sig, sig, 48);
+		memcpy(cache->e[i].root, root, 32);
+		cache->next = (i + 1) % IC_SIG_CACHE_SLOTS;
+		if (cache->n < IC_SIG_CACHE_SLOTS)
+			cache->n++;
+	}
+	return 1;
 }
 
 /* [[start, end], ...] (CBOR, optionally tagged): calls fn for each range; 0 ok, -1 malformed,
@@ -253,7 +277,7 @@ int ic_cert_verify(const struct ic_cert *c, const struct ic_cert_policy *p, char
 	const uint8_t *key = p->root_key;
 	uint64_t t;
 	if (c->delegated) {
-		if (!cert_signature_ok(&c->ddoc, c->dtree, c->dsig, p->root_key)) {
+		if (!cert_signature_ok(&c->ddoc, c->dtree, c->dsig, p->root_key, p->cache)) {
 			snprintf(err, errlen, "certificate: the delegation certificate's signature does not verify with the root key");
 			return -1;
 		}
@@ -285,7 +309,7 @@ int ic_cert_verify(const struct ic_cert *c, const struct ic_cert_policy *p, char
 		}
 		key = der + IC_BLS_DER_PREFIX_LEN;
 	}
-	if (!cert_signature_ok(&c->doc, c->tree, c->sig, key)) {
+	if (!cert_signature_ok(&c->doc, c->tree, c->sig, key, p->cache)) {
 		snprintf(err, errlen, "certificate: the signature does not verify (BLS12-381)");
 		return -1;
 	}

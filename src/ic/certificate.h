@@ -31,8 +31,25 @@ void ic_cert_free(struct ic_cert *c);
 /* /time of the certificate (ns). 0 ok, -1 absent or malformed. */
 int ic_cert_time(const struct ic_cert *c, uint64_t *ns);
 
+/* Signatures already verified: the IC signs one state root per round (block) and every request
+ * replied in that round gets a certificate with the same root hash and the same signature (and
+ * the same delegation), so a reader with many calls in flight sees each (key, signature, root)
+ * several times. A certificate whose recomputed root hash, signature and key are byte for byte a
+ * triple that ic_bls_verify accepted before is accepted without pairing again: the same inputs to
+ * the same deterministic check. Only successes are kept; the root hash is always recomputed from
+ * the certificate's own tree. One owner thread (an agent). */
+#define IC_SIG_CACHE_SLOTS 32U
+struct ic_sig_cache {
+	struct {
+		uint8_t key[96], sig[48], root[32];
+	} e[IC_SIG_CACHE_SLOTS];
+	unsigned n, next;
+	uint64_t hits, misses; /* misses: pairings done */
+};
+
 struct ic_cert_policy {
 	const uint8_t *root_key; /* 96-byte BLS public key (raw, without the DER prefix) */
+	struct ic_sig_cache *cache; /* NULL: every signature is paired */
 	int subnet_target;       /* 0: target is the effective canister id; 1: the effective subnet id */
 	struct ic_principal target;
 	int check_time;          /* 0 only for recorded test vectors */

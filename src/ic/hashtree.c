@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ic/principal.h" /* ic_bytes_cmp */
+#include "ic/sha256.h"    /* the leaves: every reply byte */
 
 enum { EMPTY = 0, FORK = 1, LABELED = 2, LEAF = 3, PRUNED = 4 };
 
@@ -58,14 +59,12 @@ int ic_hashtree_check(const struct ic_cbor_doc *d, size_t i, char *err, size_t e
 static void sha_parts(uint8_t out[32], const char *sep, size_t seplen, const uint8_t *a, size_t alen,
                       const uint8_t *b, size_t blen)
 {
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)sep, seplen);
-	if (alen)
-		crypto_hash_sha256_update(&st, a, alen);
-	if (blen)
-		crypto_hash_sha256_update(&st, b, blen);
-	crypto_hash_sha256_final(&st, out);
+	struct ic_sha256 st;
+	ic_sha256_init(&st);
+	ic_sha256_update(&st, (const uint8_t *)sep, seplen);
+	ic_sha256_update(&st, a, alen);
+	ic_sha256_update(&st, b, blen);
+	ic_sha256_final(&st, out);
 }
 
 void ic_hashtree_digest(const struct ic_cbor_doc *d, size_t i, uint8_t out[32])

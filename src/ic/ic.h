@@ -35,7 +35,8 @@
  * The reply the caller waits for (ic_agent_prefer, else the oldest) and the agent's own reads are
  * never held back, so keeping results does not stall the agent; the budget is exceeded by at
  * most that one reply. Update replies are accepted only after the certificate verified (BLS, delegation,
- * canister ranges, time); query replies only after their node signatures verified (node keys read
+ * canister ranges, time; the root hash is recomputed for every certificate, the pairing skipped
+ * when that root, signature and key verified before: replies of one round share them); query replies only after their node signatures verified (node keys read
  * with a certified read_state of the subnet, cached per subnet with the canister ranges certified
  * with them: another canister in those ranges needs no new read; an unknown signing node makes
  * that query read the keys again once, if they were read before it was sent).
@@ -175,6 +176,9 @@ struct ic_agent_stats {
 	/* the reply budget: bytes of bodies being received or held by results not yet freed, now and
 	 * at most; transfers that had to wait for it */
 	uint64_t reply_bytes, reply_bytes_peak, reply_pauses;
+	/* certificate signatures (BLS) paired, and accepted as a (key, signature, root hash) that
+	 * verified before: the replies of one round share them (certificate.h, ic_sig_cache) */
+	uint64_t cert_pairings, cert_cache_hits;
 };
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s);
 #endif

@@ -654,6 +654,53 @@ static void test_clock(void)
 	ic_agent_free(a);
 }
 
+/* Certificates of one round share their root hash and signature: with many calls in flight the
+ * agent pairs once per (key, signature, root) and accepts the rest from its cache (certificate.h).
+ * A warm cache still refuses a bad signature (the replica's evil mode signs another root). */
+static void test_sig_cache(void)
+{
+	enum { N = 16 };
+	struct ic_agent *a = agent(&ident, 4, 0);
+	if (a == NULL)
+		return;
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, &canister);
+	for (int i = 0; i < N; i++) {
+		struct ic_call c;
+		memset(&c, 0, sizeof c);
+		c.canister = management;
+		c.effective = canister;
+		c.method = "list_canister_snapshots";
+		c.arg = b.p;
+		c.arg_len = b.len;
+		ic_agent_submit(a, IC_OP_CALL, &c);
+	}
+	int good = 0;
+	while (ic_agent_pending(a) > 0) {
+		ic_agent_poll(a, 1000);
+		struct ic_result *r;
+		while ((r = ic_agent_next(a)) != NULL) {
+			good += r->status == IC_OK && r->certified;
+			ic_result_free(r);
+		}
+	}
+	struct ic_agent_stats st;
+	ic_agent_stats(a, &st);
+	TAP_OK(good == N && st.cert_cache_hits > 0 && st.cert_pairings + st.cert_cache_hits == N,
+	       "signature cache: %d of %d concurrent calls certified with %llu pairings and %llu cache hits", good, N,
+	       (unsigned long long)st.cert_pairings, (unsigned long long)st.cert_cache_hits);
+	if (TAP_OK(admin_faults("{\"evil\":\"bad-signature\"}") == 0, "signature cache: evil bad-signature set")) {
+		struct ic_result *r = mgmt_call(a, "list_canister_snapshots", &b);
+		TAP_OK(r && r->status == IC_E_VERIFY, "signature cache: a bad signature is refused with a warm cache (%s)",
+		       r ? r->error : "");
+		ic_result_free(r);
+		admin_faults("{}");
+	}
+	ic_buf_free(&b);
+	ic_agent_free(a);
+}
+
 static void test_evil(void)
 {
 	static const struct {
@@ -777,6 +824,7 @@ int main(int argc, char **argv)
 	test_subnet_cache("root subnet");
 	test_reply_budget();
 	test_evil();
+	test_sig_cache();
 	test_faults();
 	free(stable);
 	curl_global_cleanup();

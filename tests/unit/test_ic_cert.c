@@ -161,6 +161,41 @@ static void test_mainnet(void)
 			TAP_OK(ic_cert_verify(&c, &p, err, sizeof err) != 0 && strstr(err, "signature"), "mainnet: %s bad signature (%s)",
 			       v[i].file, err);
 			body[(size_t)(c.sig - body) + 10] ^= 1;
+			/* the signature cache (certificate.h): the same certificate again pairs nothing; a
+			 * flipped signature bit, a changed leaf (another root hash) or another root key still
+			 * fail, and failures are not kept */
+			struct ic_sig_cache cache;
+			memset(&cache, 0, sizeof cache);
+			p.cache = &cache;
+			unsigned sigs = c.delegated ? 2 : 1;
+			int first = ic_cert_verify(&c, &p, err, sizeof err) == 0;
+			int again = ic_cert_verify(&c, &p, err, sizeof err) == 0;
+			TAP_OK(first && again && cache.misses == sigs && cache.hits == sigs && cache.n == sigs,
+			       "mainnet: %s: verified twice with a cache, %u pairing(s) then %u hit(s) (got %llu, %llu)", v[i].file,
+			       sigs, sigs, (unsigned long long)cache.misses, (unsigned long long)cache.hits);
+			body[(size_t)(c.sig - body) + 10] ^= 1;
+			int badsig = ic_cert_verify(&c, &p, err, sizeof err) != 0 && strstr(err, "signature") != NULL;
+			body[(size_t)(c.sig - body) + 10] ^= 1;
+			static const struct ic_label tl = {(const uint8_t *)"time", 4};
+			const uint8_t *tv;
+			size_t tn;
+			int badleaf = 0;
+			if (ic_hashtree_lookup(&c.doc, c.tree, &tl, 1, &tv, &tn) == IC_LOOKUP_FOUND && tn > 0) {
+				body[(size_t)(tv - body)] ^= 1;
+				badleaf = ic_cert_verify(&c, &p, err, sizeof err) != 0 && strstr(err, "signature") != NULL;
+				body[(size_t)(tv - body)] ^= 1;
+			}
+			uint8_t otherkey[96];
+			memcpy(otherkey, ic_mainnet_root_key, 96);
+			otherkey[95] ^= 1;
+			p.root_key = otherkey;
+			int badkey = ic_cert_verify(&c, &p, err, sizeof err) != 0;
+			p.root_key = ic_mainnet_root_key;
+			TAP_OK(badsig && badleaf && badkey && cache.n == sigs && ic_cert_verify(&c, &p, err, sizeof err) == 0,
+			       "mainnet: %s: with the cache, a flipped signature bit (%d), a changed /time leaf (%d) and another "
+			       "root key (%d) are still refused, and the good certificate still verifies",
+			       v[i].file, badsig, badleaf, badkey);
+			p.cache = NULL;
 			/* as a subnet target */
 			p.subnet_target = 1;
 			p.target = c.subnet_id;

@@ -1,6 +1,7 @@
 /* test_ic_codec.c - CBOR, principals, request ids, identities and envelopes against the golden
  * vectors of ic-protocol.md (spec examples, agent-rs request_id.rs tests, agent-js-generated
- * envelopes re-verified in Python, icp-cli's principals for PEM files). */
+ * envelopes re-verified in Python, icp-cli's principals for PEM files), SHA-256 (FIPS 180-4 examples,
+ * and the SHA-instruction path against libsodium's). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "ic/identity.h"
 #include "ic/principal.h"
 #include "ic/request.h"
+#include "ic/sha256.h"
 #include "tap.h"
 #include "ic_hex.h"
 
@@ -405,6 +407,59 @@ static void test_pem(void)
 	       "pem: a public key that does not match the private key is refused (%s)", err);
 }
 
+/* ic_sha256: the FIPS 180-4 examples (NIST CSRC "SHA256.pdf"), then every length 0..300 and some
+ * large ones, fed whole and in odd pieces, against libsodium; on both paths when the CPU has the
+ * SHA instructions. */
+static void test_sha256(void)
+{
+	static const struct {
+		const char *msg;
+		const char *hex;
+	} v[] = {{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	         {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	         {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"}};
+	int accel = ic_sha256_accelerated();
+	TAP_DIAG("sha256: SHA instructions %s", accel ? "used" : "not available (libsodium only)");
+	size_t big = 3 * 1000 * 1000 + 17;
+	uint8_t *buf = malloc(big);
+	if (buf == NULL) {
+		TAP_OK(0, "sha256: out of memory");
+		return;
+	}
+	randombytes_buf(buf, big);
+	for (int pass = 0; pass < 2; pass++) {
+		ic_sha256_accel_off(pass);
+		const char *path = pass ? "libsodium" : accel ? "SHA instructions" : "libsodium";
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			uint8_t got[32], want[32];
+			ic_sha256(got, (const uint8_t *)v[i].msg, strlen(v[i].msg));
+			unhex(want, sizeof want, v[i].hex);
+			TAP_MEM(got, want, 32, "sha256: FIPS example");
+		}
+		int bad = 0;
+		size_t lens[] = {1000, 4096, 65536 + 7, 2000000, big};
+		for (size_t n = 0; n < 300 + sizeof lens / sizeof lens[0]; n++) {
+			size_t len = n < 300 ? n : lens[n - 300];
+			uint8_t got[32], split[32], want[32];
+			crypto_hash_sha256(want, buf, len);
+			ic_sha256(got, buf, len);
+			struct ic_sha256 s;
+			ic_sha256_init(&s);
+			for (size_t off = 0, step = 1; off < len; off += step, step = step * 3 % 101 + 1)
+				ic_sha256_update(&s, buf + off, step < len - off ? step : len - off);
+			ic_sha256_final(&s, split);
+			if (memcmp(got, want, 32) != 0 || memcmp(split, want, 32) != 0) {
+				if (bad++ == 0)
+					TAP_DIAG("sha256 (%s): length %zu differs from libsodium", path, len);
+			}
+		}
+		TAP_OK(bad == 0, "sha256 (%s): 305 lengths up to %zu bytes, whole and in pieces, equal libsodium's", path, big);
+	}
+	ic_sha256_accel_off(0);
+	free(buf);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -415,5 +470,6 @@ int main(void)
 	test_envelopes();
 	test_query_response();
 	test_pem();
+	test_sha256();
 	return tap_done();
 }
