@@ -2,7 +2,8 @@
 # pull_demo.sh BUILDDIR - icarc pull on the bundled default, for the README's first command
 # (tests/demo.sh calls it): tests/replica with a canister holding a generated MessagePack state,
 # an encrypted snapshot archive pulled, verified, a path of the state decoded; the state changed
-# through the replica's admin API, pulled again, and the two snapshots compared.
+# through the replica's admin API, pulled again, and the two snapshots compared; Monday's archive is
+# then pushed back into the canister (snapshot upload and load) and pulled once more to show it.
 # Needs node with tests/replica/node_modules (npm ci in tests/replica), python3 with msgpack, curl.
 set -eu
 B=${1:?usage: pull_demo.sh BUILDDIR}
@@ -79,4 +80,12 @@ step "the same snapshot as icp-cli's directory (icp canister snapshot upload -i 
 "$ICARC" export -i backup.key tuesday.icarc tuesday-dir
 ls -l tuesday-dir
 cmp tuesday-dir/stable_memory.bin tuesday.bin && echo "stable_memory.bin is identical to the canister's state"
+if has push; then
+	step "restore Monday into the canister (upload a snapshot, stop, load, start)" \
+		"icarc push -i backup.key monday.icarc $CID --load --stop ..."
+	"$ICARC" push -i backup.key monday.icarc $CID --load --stop $NET --identity "$PEM"
+	step "pull once more: the canister holds Monday's state again" "icarc pull ... -o restored.icarc; icarc diff monday.icarc restored.icarc"
+	"$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -r "$R" -o restored.icarc --no-progress
+	"$ICARC" diff -i backup.key --entry stable_memory monday.icarc restored.icarc
+fi
 printf '\npull demo: all steps passed (files in %s)\n' "$D"
