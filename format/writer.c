@@ -4,7 +4,9 @@
  * seal) and come back in submission order, so the output is deterministic for a given key and
  * randomness whatever the thread timing. A full chunk is held until the next byte arrives, since
  * only then is it known whether it is the entry's last (its Last flag is bound into the AEAD).
- * Every record is appended to `obuf` when its turn comes, and drained into the caller's buffer. */
+ * Every record is appended to `obuf` when its turn comes, and drained into the caller's buffer;
+ * fdio.c's loops instead take chunk records straight from their slots (Icarc_writer_push_view) and
+ * give the workers file ranges to pread themselves (Icarc_file_in). */
 #define _GNU_SOURCE /* SEEK_DATA, SEEK_HOLE */
 #include "config.h"
 
@@ -281,12 +283,18 @@ static int pread_full(int fd, uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
+/* A failed pread_full (errno 0: the file ended first). */
+static int read_failed(struct icarc_writer *w, uint64_t off, int err)
+{
+	return fail(w, ICARC_E_IO, "reading the input at offset %llu: %s", (unsigned long long)off,
+	            err ? strerror(err) : "the file shrank while it was packed");
+}
+
 static void run_slot(struct pool_job *job, void *ctx)
 {
 	struct slot *s = (struct slot *)job;
 	if (s->rd_len && pread_full(s->rd_fd, s->plain, s->rd_len, s->rd_off) != 0) {
 		s->rd_err = errno ? errno : -1;
-		s->rec_len = 0;
 		return;
 	}
 	s->rec_len = Icarc_chunk_seal(ctx, s->w->keys, s->w->id, &s->c, s->plain, s->rec, &s->row);
@@ -480,9 +488,7 @@ static int emit_head(struct icarc_writer *w)
 {
 	struct slot *s = &w->slots[w->head];
 	if (s->rd_len && s->rd_err)
-		return fail(w, ICARC_E_IO, s->rd_err < 0 ? "reading the input at offset %llu: the file shrank while it was packed%s"
-		                                          : "reading the input at offset %llu: %s",
-		            (unsigned long long)s->rd_off, s->rd_err < 0 ? "" : strerror(s->rd_err));
+		return read_failed(w, s->rd_off, s->rd_err < 0 ? 0 : s->rd_err);
 	s->row.stored_offset = w->offset;
 	int r = ICARC_OK;
 	if (w->view && w->opos == w->olen) {
@@ -665,8 +671,7 @@ static int read_pending(struct icarc_writer *w, struct slot *s)
 	if (s->rd_len == 0)
 		return ICARC_OK;
 	if (pread_full(s->rd_fd, s->plain, s->rd_len, s->rd_off) != 0)
-		return fail(w, ICARC_E_IO, "reading the input at offset %llu: %s", (unsigned long long)s->rd_off,
-		            errno ? strerror(errno) : "the file shrank while it was packed");
+		return read_failed(w, s->rd_off, errno);
 	s->rd_len = 0;
 	return ICARC_OK;
 }
@@ -717,8 +722,7 @@ static int take_file(struct icarc_writer *w, struct Icarc_file_in *f)
 			cs->rd_off = f->pos;
 			cs->rd_len = n;
 		} else if (pread_full(f->fd, cs->plain + cs->fill, n, f->pos) != 0) {
-			return fail(w, ICARC_E_IO, "reading the input at offset %llu: %s", (unsigned long long)f->pos,
-			            errno ? strerror(errno) : "the file shrank while it was packed");
+			return read_failed(w, f->pos, errno);
 		}
 	}
 	cs->fill += n;
