@@ -932,14 +932,14 @@ static int check_index(struct icarc_reader *r, struct item *it)
 	return ICARC_OK;
 }
 
-/* Release the head item. Returns an event (> 0), 0 to go on, or < 0. */
-/* What Icarc_reader_pull_view shows of a zero run: never written, so it stays in .bss and every
- * page of it is the kernel's one zero page (cheap to read, to write out and to compare) */
-#ifndef VIEW_MAX
+/* Icarc_reader_pull_view shows at most this much at a time: a piece that stays in the core's L2
+ * cache is cheaper for the caller to write out (fdio.c) */
 #define VIEW_MAX (256U << 10)
-#endif
+/* What it shows of a zero run: never written, so it stays in .bss and every page of it is the
+ * kernel's one zero page (cheap to read, to write out and to compare) */
 static uint8_t zero_view[VIEW_MAX];
 
+/* Release the head item. Returns an event (> 0), 0 to go on, or < 0. */
 static int release(struct icarc_reader *r, struct icarc_out *out)
 {
 	struct item *it = &r->fifo[r->f_head];
@@ -987,11 +987,8 @@ static int release(struct icarc_reader *r, struct icarc_out *out)
 		int viewed = 0;
 		if (r->view && left) { /* Icarc_reader_pull_view: no copy; the caller uses it before the next call */
 			size_t n = left < VIEW_MAX ? left : VIEW_MAX;
-			if ((s->c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO) {
-				r->view_p = zero_view;
-			} else {
-				r->view_p = s->plain + it->delivered;
-			}
+			int zero = (s->c.flags & WIRE_CF_CODEC_MASK) == ICARC_CODEC_ZERO;
+			r->view_p = zero ? zero_view : s->plain + it->delivered;
 			r->view_n = n;
 			it->delivered += n;
 			r->out_size += n;
