@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +215,15 @@ int cmd_pull(int argc, char **argv)
 	memset(&no, 0, sizeof no);
 	memset(&p, 0, sizeof p);
 	ao.workers = -1;
+#ifdef __GLIBC__
+	/* Reply bodies of ~2 MB come and go hundreds of times a second. Past glibc's mmap threshold each
+	 * one was a fresh mapping: 512 page faults, zeroing and an munmap per reply, half the pull's
+	 * system time (tests/bench/RESULTS.md, pull 2026-11-22 05:35). From the heap, kept up to the
+	 * trim threshold, they reuse the same pages; the reply budget bounds them either way (+1 MiB
+	 * peak RSS measured). */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	no.concurrency = 48; /* measured: tests/bench/RESULTS.md, pull (2026-11-22) */
 	p.size_method = "stable_size";
 	p.read_method = "stable_read";
