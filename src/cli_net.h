@@ -1,6 +1,6 @@
-/* cli_net.h - the network options of the commands that talk to the IC (icarc push; pull parses
- * the same names itself): --network, --root-key, --identity (a PEM signing key, not -i, which
- * names the archive's keys), --concurrency, --verbose. */
+/* cli_net.h - the network options of the commands that talk to the IC (icarc pull, push):
+ * --network, --root-key, --identity (a PEM signing key, not -i, which names the archive's keys),
+ * --concurrency, --verbose. */
 #ifndef ICARC_CLI_NET_H
 #define ICARC_CLI_NET_H
 #include "pull.h"

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_net.h"
 #include "pull.h"
 
 static void usage(FILE *f)
@@ -193,18 +194,17 @@ int cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"snapshot", required_argument, NULL, 's'},     {"stable-memory", no_argument, NULL, 'S'},
-		{"stop", no_argument, NULL, 'T'},               {"network", required_argument, NULL, 'n'},
-		{"root-key", required_argument, NULL, 'k'},     {"identity", required_argument, NULL, 5},
+		{"stop", no_argument, NULL, 'T'},               NET_OPTIONS,
 		{"output", required_argument, NULL, 'o'},       {"recipient", required_argument, NULL, 'r'},
 		{"passphrase-file", required_argument, NULL, 'p'}, {"no-encrypt", no_argument, NULL, 'N'},
-		{"level", required_argument, NULL, 'l'},        {"concurrency", required_argument, NULL, 'c'},
+		{"level", required_argument, NULL, 'l'},
 		{"resume", no_argument, NULL, 'R'},             {"progress", no_argument, NULL, 'P'},
 		{"no-progress", no_argument, NULL, 'Q'},        {"json", no_argument, NULL, 'j'},
 		{"size-method", required_argument, NULL, 1},    {"read-method", required_argument, NULL, 2},
 		{"token-method", required_argument, NULL, 3},   {"restarts", required_argument, NULL, 4},
 		{"slice", required_argument, NULL, 6},          {"check-every", required_argument, NULL, 7},
 		{"delete-snapshot", no_argument, NULL, 8},      {"certified", no_argument, NULL, 9},
-		{"verbose", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct aout_opts ao;
 	struct net_opts no;
@@ -232,25 +232,20 @@ int cmd_pull(int argc, char **argv)
 	p.restarts = 2;
 	const char *snapshot = NULL;
 	int stable = 0, stop = 0, resume = 0, progress = -1, json = 0, delete_after = 0, c;
-	unsigned window = 0;
 	uint64_t v;
 	while ((c = getopt_long(argc, argv, "o:r:i:h", opts, NULL)) != -1) {
+		int nr = net_option(&no, c, optarg);
+		if (nr == EXIT_USAGE)
+			return EXIT_USAGE;
+		if (nr == EXIT_OK)
+			continue;
 		switch (c) {
 		case 's': snapshot = optarg; break;
 		case 'S': stable = 1; break;
 		case 'T': stop = 1; break;
-		case 'n': no.network = optarg; break;
-		case 'k': no.root_key = optarg; break;
-		case 5: no.identity = optarg; break;
 		case 'o': case 'r': case 'p': case 'N': case 'l':
 			if (aout_option(&ao, c, optarg) != EXIT_OK)
 				return EXIT_USAGE;
-			break;
-		case 'c':
-			if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 256)
-				return cli_fail(EXIT_USAGE, "--concurrency wants 1..256, got '%s'", optarg);
-			no.concurrency = (unsigned)v;
-			window = (unsigned)(v + v / 2 + 1);
 			break;
 		case 'R': resume = 1; break;
 		case 'i':
@@ -281,7 +276,6 @@ int cmd_pull(int argc, char **argv)
 			break;
 		case 8: delete_after = 1; break;
 		case 9: p.certified = 1; break;
-		case 'v': no.verbose = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -302,7 +296,7 @@ int cmd_pull(int argc, char **argv)
 	p.progress.enabled = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
 	p.json = json;
 	p.enc.concurrency = no.concurrency;
-	p.enc.window = window; /* 0: 1.5C + 1 slots; reply bytes: the agent's budget */
+	p.enc.window = 0; /* 1.5C + 1 slots; reply bytes: the agent's budget */
 #ifdef HAVE_LIBCURL
 	keys.passphrase_file = ao.passphrase_file;
 	if (p.certified && !stable)
