@@ -94,31 +94,9 @@ static int canister_status(struct pull_ctx *p, char *out, size_t outlen)
 	struct ic_result *r;
 	int rc = mgmt(p, "canister_status", &b, &r);
 	ic_buf_free(&b);
-	if (rc != EXIT_OK)
-		return rc;
-	struct ic_ctable t;
-	int32_t ty;
-	size_t one = 1;
 	char err[300];
-	struct ic_arena ar;
-	struct ic_cvalue *v;
-	ic_arena_init(&ar, 0);
-	if (ic_ctable_parse(&t, NULL, "(record { status : variant { running; stopping; stopped } })", &ty, &one, err,
-	                    sizeof err) != 0) {
-		ic_result_free(r);
-		ic_arena_free(&ar);
-		return cli_fail(EXIT_INTERNAL, "%s", err);
-	}
-	if (ic_candid_decode(r->reply, r->reply_len, &t, &ty, 1, NULL, &ar, &v, err, sizeof err) != 0) {
+	if (rc == EXIT_OK && ic_mgmt_decode_status(r->reply, r->reply_len, out, outlen, err, sizeof err) != 0)
 		rc = cli_fail(EXIT_REMOTE, "canister_status of %s: %s", p->canister_text, err);
-	} else {
-		uint32_t id;
-		size_t nl;
-		const char *name = ic_cvalue_variant(&t, ic_cvalue_field(&t, &v[0], "status"), &id, &nl);
-		snprintf(out, outlen, "%.*s", (int)nl, name ? name : "?");
-	}
-	ic_arena_free(&ar);
-	ic_ctable_free(&t);
 	ic_result_free(r);
 	return rc;
 }
