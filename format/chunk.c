@@ -56,22 +56,6 @@ size_t Icarc_chunk_record_max(uint32_t chunk_size)
 	return WIRE_RECORD_HDR + WIRE_CHUNK_PREFIX + WIRE_SEAL_OVERHEAD + WIRE_HASH_LEN + bound;
 }
 
-int Icarc_all_zero(const uint8_t *p, size_t n)
-{
-	uint64_t acc = 0;
-	size_t i = 0;
-	/* 64 bytes per step, stopping at the first non-zero block: cheap on data, exact on zeros */
-	for (; i + 64 <= n; i += 64) {
-		uint64_t w[8];
-		memcpy(w, p + i, 64);
-		if ((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) != 0)
-			return 0;
-	}
-	for (; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 static void hash128(uint8_t out[WIRE_HASH_LEN], const uint8_t *p, size_t n)
 {
 	XXH128_canonical_t c;

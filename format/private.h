@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "allzero.h"
 #include "icarc.h"
 #include "wire.h"
 
@@ -113,8 +114,6 @@ struct chunk_ctx *Icarc_chunk_ctx_new(int level);
 void Icarc_chunk_ctx_free(struct chunk_ctx *c);
 /* Bytes needed for a CHUNK record of a chunk of `chunk_size` plaintext bytes. */
 size_t Icarc_chunk_record_max(uint32_t chunk_size);
-/* 1 when the n bytes at p are all zero; stops at the first 64 bytes that are not. */
-int Icarc_all_zero(const uint8_t *p, size_t n);
 /* Encode the chunk `c` (plain bytes in `plain`) as a full CHUNK record at `rec`; returns its size.
  * Encrypted: the caller has put the record's random nonce at rec + 16 + 32 (Nonce).
  * Fills `row` (hash, flags, sizes; stored_offset is the caller's). `plain` NULL: the caller knows

@@ -18,6 +18,8 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "allzero.h" /* the writer's own zero check (format/allzero.c) */
+
 #define CHUNK (1U << 20)
 
 static double cpu_now(void)
@@ -27,21 +29,6 @@ static double cpu_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* as format/chunk.c does it */
-static int all_zero(const uint8_t *p, size_t n)
-{
-	uint64_t acc = 0;
-	size_t i = 0;
-	for (; i + 64 <= n; i += 64) {
-		uint64_t w[8];
-		memcpy(w, p + i, 64);
-		if ((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) != 0)
-			return 0;
-	}
-	for (; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
 
 static uint8_t *img, *zbuf, *plain;
 static size_t img_len, nchunks;
@@ -68,7 +55,7 @@ static void run(enum what w)
 		uint8_t *z = zbuf + i * zcap;
 		switch (w) {
 		case HASH: sink += XXH3_128bits(p, n).low64; break;
-		case ZEROCHECK: sink += (uint64_t)all_zero(p, n); break;
+		case ZEROCHECK: sink += (uint64_t)Icarc_all_zero(p, n); break;
 		case ZSTD_ALL:
 		case ZSTD_NONZERO:
 			if (w == ZSTD_NONZERO && zero[i])
@@ -158,7 +145,7 @@ int main(int argc, char **argv)
 	randombytes_buf(nonce, sizeof nonce);
 	size_t nz = 0;
 	for (size_t i = 0; i < nchunks; i++)
-		nz += zero[i] = (uint8_t)all_zero(img + i * CHUNK, clen(i));
+		nz += zero[i] = (uint8_t)Icarc_all_zero(img + i * CHUNK, clen(i));
 
 	double mb = (double)img_len / 1e6;
 	double t_hash = best(HASH, reps), t_zc = best(ZEROCHECK, reps);
