@@ -79,6 +79,29 @@ int net_fail(const struct ic_result *r, const char *fmt, ...)
 	                ic_status_name(r->status), http, retries);
 }
 
+void net_controller_hint(const struct ic_result *r, const char *canister_text)
+{
+	if (r && r->status == IC_E_REJECTED && strcmp(r->error_code, "IC0512") == 0)
+		cli_warn("only a controller of %s may do this: give a controller's --identity", canister_text);
+}
+
+int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, const char *method,
+             const struct ic_buf *arg, struct ic_result **res)
+{
+	*res = NULL;
+	if (arg->oom)
+		return cli_fail(EXIT_IO, "out of memory");
+	struct ic_result *r = net_run(a, IC_OP_CALL, &net_management, canister, method, arg->p, arg->len);
+	if (r == NULL || r->status != IC_OK) {
+		int rc = net_fail(r, "%s of %s", method, canister_text);
+		net_controller_hint(r, canister_text);
+		ic_result_free(r);
+		return rc;
+	}
+	*res = r;
+	return EXIT_OK;
+}
+
 struct ic_result *net_run(struct ic_agent *a, enum ic_op op, const struct ic_principal *canister,
                           const struct ic_principal *effective, const char *method, const uint8_t *arg, size_t len)
 {

@@ -87,6 +87,12 @@ int net_fail(const struct ic_result *r, const char *fmt, ...) CLI_PRINTF(2, 3);
 struct ic_result *net_run(struct ic_agent *a, enum ic_op op, const struct ic_principal *canister,
                           const struct ic_principal *effective, const char *method, const uint8_t *arg, size_t len);
 extern const struct ic_principal net_management; /* aaaaa-aa */
+/* A management canister call about `canister` that must succeed: EXIT_OK with *res (the caller
+ * frees it), or the exit code after a message naming the method and the canister, with a hint when
+ * the IC says only a controller may do it (IC0512). */
+int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, const char *method,
+             const struct ic_buf *arg, struct ic_result **res);
+void net_controller_hint(const struct ic_result *r, const char *canister_text);
 
 /* ---- progress.c: a progress line on a terminal (bytes, rate, ETA, retries) ---- */
 

@@ -59,18 +59,10 @@ static void hex(char *out, const uint8_t *p, size_t n)
 /* A management call that must succeed; *res is the result (free it) on EXIT_OK. */
 static int mgmt(struct pull_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res)
 {
-	*res = NULL;
-	if (arg->oom)
-		return cli_fail(EXIT_IO, "out of memory");
-	struct ic_result *r = net_run(p->agent, IC_OP_CALL, &net_management, &p->canister, method, arg->p, arg->len);
-	if (r == NULL || r->status != IC_OK) {
-		int rc = net_fail(r, "%s of %s", method, p->canister_text);
-		ic_result_free(r);
-		return rc;
-	}
-	enc_note_time(&p->enc.stats, r->cert_time_ns);
-	*res = r;
-	return EXIT_OK;
+	int rc = net_mgmt(p->agent, &p->canister, p->canister_text, method, arg, res);
+	if (rc == EXIT_OK)
+		enc_note_time(&p->enc.stats, (*res)->cert_time_ns);
+	return rc;
 }
 
 static int simple_call(struct pull_ctx *p, const char *method)

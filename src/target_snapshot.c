@@ -14,26 +14,9 @@
 static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
                                               IC_SNAP_WASM_CHUNK};
 
-static void hint(const struct push_ctx *p, const struct ic_result *r)
-{
-	if (r && r->status == IC_E_REJECTED && strcmp(r->error_code, "IC0512") == 0)
-		cli_warn("only a controller of %s may do this: push with a controller's --identity", p->canister_text);
-}
-
 int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res)
 {
-	*res = NULL;
-	if (arg->oom)
-		return cli_fail(EXIT_IO, "out of memory");
-	struct ic_result *r = net_run(p->agent, IC_OP_CALL, &net_management, &p->canister, method, arg->p, arg->len);
-	if (r == NULL || r->status != IC_OK) {
-		int rc = net_fail(r, "%s of %s", method, p->canister_text);
-		hint(p, r);
-		ic_result_free(r);
-		return rc;
-	}
-	*res = r;
-	return EXIT_OK;
+	return net_mgmt(p->agent, &p->canister, p->canister_text, method, arg, res);
 }
 
 static int canister_call(struct push_ctx *p, const char *method)
@@ -121,7 +104,7 @@ static int upload_metadata(struct push_ctx *p, const struct ic_snapshot_upload_m
 	}
 	if (r == NULL || r->status != IC_OK) {
 		rc = net_fail(r, "%s of %s", method, p->canister_text);
-		hint(p, r);
+		net_controller_hint(r, p->canister_text);
 	} else if (ic_mgmt_decode_upload_metadata(r->reply, r->reply_len, p->sid, &p->sid_len, err, sizeof err) != 0) {
 		rc = cli_fail(EXIT_REMOTE, "%s of %s: %s", method, p->canister_text, err);
 	}
