@@ -410,8 +410,8 @@ int icarc_archive_open_cb(struct icarc_archive *a, icarc_read_at_fn *read_at, vo
 	if (st == ICARC_OK) {
 		a->rows = malloc(WIRE_SEGMENT_ROWS * sizeof *a->rows);
 		a->cc = Icarc_chunk_ctx_new(1);
-		a->rec = malloc(Icarc_chunk_record_max(a->hi.h.chunk_size));
-		a->plain = malloc(a->hi.h.chunk_size);
+		a->rec = Icarc_buf_alloc(Icarc_chunk_record_max(a->hi.h.chunk_size));
+		a->plain = Icarc_buf_alloc(a->hi.h.chunk_size);
 		if (a->rows == NULL || a->cc == NULL || a->rec == NULL || a->plain == NULL)
 			st = fail(a, ICARC_E_NOMEM, "out of memory");
 	}

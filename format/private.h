@@ -49,6 +49,9 @@ struct Icarc_file_in {
 int Icarc_writer_push_view(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, struct Icarc_file_in *file,
                            enum icarc_push_mode mode, const uint8_t **view, size_t *view_len);
 
+/* A chunk-sized buffer, on transparent huge pages when it is large (hugebuf.c); free() frees it. */
+void *Icarc_buf_alloc(size_t n);
+
 /* Keys of one archive: the file key and what is derived from it (spec: Key schedule). */
 struct icarc_keys {
 	unsigned char file_key[32];

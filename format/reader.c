@@ -276,8 +276,8 @@ static int setup_slots(struct icarc_reader *r)
 	for (size_t i = 0; i < r->nslots; i++) {
 		r->slots[i].r = r;
 		r->slots[i].job.run = run_slot;
-		r->slots[i].rec = malloc(rec_max);
-		r->slots[i].plain = malloc(r->hi.h.chunk_size);
+		r->slots[i].rec = Icarc_buf_alloc(rec_max);
+		r->slots[i].plain = Icarc_buf_alloc(r->hi.h.chunk_size);
 		if (r->slots[i].rec == NULL || r->slots[i].plain == NULL)
 			return fatal(r, ICARC_E_NOMEM, "out of memory for %zu chunk buffers", r->nslots);
 	}

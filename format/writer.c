@@ -312,8 +312,8 @@ static int start(struct icarc_writer *w)
 	for (size_t i = 0; i < w->nslots; i++) {
 		w->slots[i].w = w;
 		w->slots[i].job.run = run_slot;
-		w->slots[i].plain = malloc(w->chunk_size);
-		w->slots[i].rec = malloc(rec_max);
+		w->slots[i].plain = Icarc_buf_alloc(w->chunk_size);
+		w->slots[i].rec = Icarc_buf_alloc(rec_max);
 		if (w->slots[i].plain == NULL || w->slots[i].rec == NULL)
 			return fail(w, ICARC_E_NOMEM, "out of memory for chunk buffers");
 	}
