@@ -19,6 +19,7 @@
 #include <zstd.h>
 
 #include "allzero.h" /* the writer's own zero check (format/allzero.c) */
+void *Icarc_buf_alloc(size_t n); /* format/hugebuf.c */
 
 #define CHUNK (1U << 20)
 
@@ -121,9 +122,11 @@ int main(int argc, char **argv)
 	img_len = (size_t)st.st_size;
 	nchunks = (img_len + CHUNK - 1) / CHUNK;
 	zcap = ZSTD_compressBound(CHUNK) + 64;
-	img = malloc(img_len);
-	zbuf = malloc(nchunks * zcap);
-	plain = malloc(CHUNK);
+	/* the buffers icarc itself uses (huge pages where the kernel has them), so that the limit
+	 * is the primitives at their best, not slowed down by TLB misses icarc does not have */
+	img = Icarc_buf_alloc(img_len);
+	zbuf = Icarc_buf_alloc(nchunks * zcap);
+	plain = Icarc_buf_alloc(CHUNK);
 	zlen = calloc(nchunks, sizeof *zlen);
 	zero = calloc(nchunks, 1);
 	if (!img || !zbuf || !plain || !zlen || !zero)
