@@ -17,7 +17,8 @@ enum cli_exit {
 	EXIT_KEY = 5,       /* no key opens the archive, or authentication failed */
 	EXIT_NETWORK = 6,   /* the IC could not be reached, or kept failing */
 	EXIT_REMOTE = 7,    /* the IC or the canister refused the request */
-	EXIT_INTERNAL = 70  /* a bug (EX_SOFTWARE) */
+	EXIT_INTERNAL = 70, /* a bug (EX_SOFTWARE) */
+	EXIT_INTERRUPTED = 130 /* SIGINT or SIGTERM, after cleaning up (128 + SIGINT, as shells report it) */
 };
 
 #define ICARC_COMMAND(name, fn, summary) int fn(int argc, char **argv);

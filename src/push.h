@@ -5,6 +5,8 @@
  * push_meta.c. */
 #ifndef ICARC_PUSH_H
 #define ICARC_PUSH_H
+#include <signal.h>
+
 #include "pull.h"
 #include "snapshot_dir.h"
 
@@ -80,5 +82,11 @@ void push_meta_free(struct push_meta *pm);
 /* A management call to the canister's subnet that must succeed; *res (free it) on EXIT_OK. */
 int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res);
 int push_snapshot(struct push_ctx *p);
+/* While a snapshot is uploaded, SIGINT and SIGTERM only set push_interrupted (once: a second one
+ * kills as usual); the upload stops, the incomplete snapshot is deleted, and push exits with
+ * EXIT_INTERRUPTED. push_interrupt_check: EXIT_INTERRUPTED (message printed) once one came. */
+extern volatile sig_atomic_t push_interrupted;
+void push_interrupt_catch(int on);
+int push_interrupt_check(void);
 int push_stable(struct push_ctx *p);
 #endif

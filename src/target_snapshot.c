@@ -14,6 +14,35 @@
 static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
                                               IC_SNAP_WASM_CHUNK};
 
+volatile sig_atomic_t push_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	push_interrupted = 1;
+}
+
+void push_interrupt_catch(int on)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? on_signal : SIG_DFL;
+	sa.sa_flags = on ? SA_RESETHAND : 0; /* the second Ctrl-C kills */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int push_interrupt_check(void)
+{
+	static int said;
+	if (!push_interrupted)
+		return EXIT_OK;
+	if (!said++)
+		cli_warn("interrupted: the upload stops (a second interrupt stops at once and leaves the snapshot)");
+	return EXIT_INTERRUPTED;
+}
+
 int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct ic_result **res)
 {
 	return net_mgmt(p->agent, &p->canister, p->canister_text, method, arg, res);
@@ -234,6 +263,10 @@ int push_snapshot(struct push_ctx *p)
 			              p->canister_text, s);
 	}
 	int replaced = 0;
+	/* from here until the upload is complete an interrupt is a clean stop: the snapshot goes */
+	push_interrupt_catch(1);
+	if (rc == EXIT_OK)
+		rc = push_interrupt_check();
 	if (rc == EXIT_OK)
 		rc = upload_metadata(p, &pm.m, &replaced);
 	if (rc == EXIT_OK) {
@@ -259,6 +292,9 @@ int push_snapshot(struct push_ctx *p)
 			p->sid_len = 0;
 		}
 	}
+	push_interrupt_catch(0);
+	if (rc == EXIT_OK)
+		rc = push_interrupt_check(); /* it came during the last calls: nothing more is done */
 	/* --replace: the old snapshot goes only once the new one is complete */
 	if (rc == EXIT_OK && p->replace && !replaced) {
 		char old[2 * IC_SNAPSHOT_ID_MAX + 1];

@@ -53,6 +53,8 @@ static void take_results(struct up *u)
 static void wait_below(struct up *u, unsigned below)
 {
 	while (u->inflight >= below && u->inflight > 0) {
+		if (u->rc == EXIT_OK)
+			u->rc = push_interrupt_check(); /* no new calls; those in flight end */
 		ic_agent_poll(u->p->agent, 200);
 		take_results(u);
 	}
@@ -141,6 +143,8 @@ int up_run(struct push_ctx *p, const struct up_target *t, const struct up_entry 
 		}
 		/* an empty entry is one empty call only when it must exist (a chunk); memories of size 0 need nothing */
 		for (uint64_t off = 0; u.rc == EXIT_OK && (off < e[i].size || (off == 0 && e[i].whole)); off += t->slice) {
+			if ((u.rc = push_interrupt_check()) != EXIT_OK)
+				break;
 			size_t len = e[i].size - off < t->slice ? (size_t)(e[i].size - off) : t->slice;
 			int st = len ? icarc_archive_read(p->a, e[i].index, off, buf, len) : ICARC_OK;
 			if (st < 0) {

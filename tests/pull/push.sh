@@ -77,6 +77,25 @@ if a != b:
     print("#", a, "\n#", b); sys.exit(1)
 PYEOF
 
+# Ctrl-C while a snapshot is uploaded: the calls in flight end, the incomplete snapshot is deleted,
+# exit 130; nothing is loaded (slow calls, so that the interrupt falls in the middle of the upload)
+before=$(snapshots)
+faults '{"latency_ms":700}'
+"$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --all-pages --concurrency 1 --load --stop >int.out 2>int.err &
+ppid_=$!
+i=0
+while [ "$(snapshots)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+kill -INT $ppid_
+rc=0; wait $ppid_ || rc=$?
+faults '{}'
+[ "$rc" = 130 ] && ok "push interrupted during the upload: exit 130" || not_ok "interrupted push: exit $rc: $(cat int.err)"
+grep -q "interrupted" int.err && grep -q "incomplete and is deleted" int.err && ok "... saying so, and that the snapshot is deleted" ||
+	not_ok "interrupted push said: $(cat int.err)"
+[ "$(snapshots)" = "$before" ] && ok "... and no snapshot is left behind" || not_ok "snapshots: $before before, $(snapshots) after"
+[ "$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] &&
+	ok "... nothing was loaded, the canister runs" || not_ok "the canister is not running after an interrupted push"
+
 # under faults (5xx, 429 with Retry-After, connection resets): retried, the same result
 patch_stable $CID 1000 00ff00ff
 faults '{"rate_500":0.15,"rate_503":0.1,"rate_429":0.1,"retry_after":1,"reset_rate":0.1,"seed":9}'
