@@ -410,9 +410,9 @@ int icarc_archive_open_cb(struct icarc_archive *a, icarc_read_at_fn *read_at, vo
 	if (st == ICARC_OK) {
 		a->rows = malloc(WIRE_SEGMENT_ROWS * sizeof *a->rows);
 		a->cc = Icarc_chunk_ctx_new(1);
-		a->rec = Icarc_buf_alloc(Icarc_chunk_record_max(a->hi.h.chunk_size));
-		a->plain = Icarc_buf_alloc(a->hi.h.chunk_size);
-		if (a->rows == NULL || a->cc == NULL || a->rec == NULL || a->plain == NULL)
+		a->plain = Icarc_slot_alloc(a->hi.h.chunk_size, Icarc_chunk_record_max(a->hi.h.chunk_size));
+		a->rec = a->plain ? a->plain + a->hi.h.chunk_size : NULL;
+		if (a->rows == NULL || a->cc == NULL || a->plain == NULL)
 			st = fail(a, ICARC_E_NOMEM, "out of memory");
 	}
 	if (st == ICARC_OK)
@@ -659,10 +659,9 @@ void icarc_archive_free(struct icarc_archive *a)
 	free(a->seg_start);
 	free(a->rows);
 	Icarc_chunk_ctx_free(a->cc);
-	free(a->rec);
 	if (a->plain) {
 		sodium_memzero(a->plain, a->hi.h.chunk_size);
-		free(a->plain);
+		free(a->plain); /* and rec, in the same block */
 	}
 	Icarc_meta_clear(&a->meta);
 	Icarc_keys_free(a->keys);

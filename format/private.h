@@ -49,8 +49,9 @@ struct Icarc_file_in {
 int Icarc_writer_push_view(struct icarc_writer *w, struct icarc_out *out, struct icarc_in *in, struct Icarc_file_in *file,
                            enum icarc_push_mode mode, const uint8_t **view, size_t *view_len);
 
-/* A chunk-sized buffer, on transparent huge pages when it is large (hugebuf.c); free() frees it. */
-void *Icarc_buf_alloc(size_t n);
+/* One block for a slot: plain_len bytes of plaintext, then rec_len of record (at block + plain_len),
+ * on transparent huge pages where it is large enough (hugebuf.c). free() frees it. */
+uint8_t *Icarc_slot_alloc(size_t plain_len, size_t rec_len);
 
 /* Keys of one archive: the file key and what is derived from it (spec: Key schedule). */
 struct icarc_keys {

@@ -276,9 +276,9 @@ static int setup_slots(struct icarc_reader *r)
 	for (size_t i = 0; i < r->nslots; i++) {
 		r->slots[i].r = r;
 		r->slots[i].job.run = run_slot;
-		r->slots[i].rec = Icarc_buf_alloc(rec_max);
-		r->slots[i].plain = Icarc_buf_alloc(r->hi.h.chunk_size);
-		if (r->slots[i].rec == NULL || r->slots[i].plain == NULL)
+		r->slots[i].plain = Icarc_slot_alloc(r->hi.h.chunk_size, rec_max);
+		r->slots[i].rec = r->slots[i].plain ? r->slots[i].plain + r->hi.h.chunk_size : NULL;
+		if (r->slots[i].plain == NULL)
 			return fatal(r, ICARC_E_NOMEM, "out of memory for %zu chunk buffers", r->nslots);
 	}
 	r->pool = Icarc_pool_new(workers, make_ctx, free_ctx, NULL);
@@ -1177,8 +1177,7 @@ static void release_all(struct icarc_reader *r)
 		for (size_t i = 0; i < r->nslots; i++) {
 			if (r->slots[i].plain)
 				sodium_memzero(r->slots[i].plain, r->hi.h.chunk_size);
-			free(r->slots[i].plain);
-			free(r->slots[i].rec);
+			free(r->slots[i].plain); /* and rec, in the same block */
 		}
 	free(r->slots);
 	free(r->rows);

@@ -312,9 +312,9 @@ static int start(struct icarc_writer *w)
 	for (size_t i = 0; i < w->nslots; i++) {
 		w->slots[i].w = w;
 		w->slots[i].job.run = run_slot;
-		w->slots[i].plain = Icarc_buf_alloc(w->chunk_size);
-		w->slots[i].rec = Icarc_buf_alloc(rec_max);
-		if (w->slots[i].plain == NULL || w->slots[i].rec == NULL)
+		w->slots[i].plain = Icarc_slot_alloc(w->chunk_size, rec_max);
+		w->slots[i].rec = w->slots[i].plain ? w->slots[i].plain + w->chunk_size : NULL;
+		if (w->slots[i].plain == NULL)
 			return fail(w, ICARC_E_NOMEM, "out of memory for chunk buffers");
 	}
 	w->pool = Icarc_pool_new(workers, make_ctx, free_ctx, &w->level);
@@ -924,8 +924,7 @@ void icarc_writer_free(struct icarc_writer *w)
 			/* plaintext passed through here: wipe it */
 			if (w->slots[i].plain)
 				sodium_memzero(w->slots[i].plain, w->chunk_size);
-			free(w->slots[i].plain);
-			free(w->slots[i].rec);
+			free(w->slots[i].plain); /* and rec, in the same block */
 		}
 	free(w->slots);
 	free(w->rows);

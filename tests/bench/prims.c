@@ -19,7 +19,7 @@
 #include <zstd.h>
 
 #include "allzero.h" /* the writer's own zero check (format/allzero.c) */
-void *Icarc_buf_alloc(size_t n); /* format/hugebuf.c */
+uint8_t *Icarc_slot_alloc(size_t plain_len, size_t rec_len); /* format/hugebuf.c */
 
 #define CHUNK (1U << 20)
 
@@ -124,9 +124,9 @@ int main(int argc, char **argv)
 	zcap = ZSTD_compressBound(CHUNK) + 64;
 	/* the buffers icarc itself uses (huge pages where the kernel has them), so that the limit
 	 * is the primitives at their best, not slowed down by TLB misses icarc does not have */
-	img = Icarc_buf_alloc(img_len);
-	zbuf = Icarc_buf_alloc(nchunks * zcap);
-	plain = Icarc_buf_alloc(CHUNK);
+	img = Icarc_slot_alloc(img_len, 0);
+	zbuf = Icarc_slot_alloc(nchunks * zcap, 0);
+	plain = Icarc_slot_alloc(CHUNK, 0);
 	zlen = calloc(nchunks, sizeof *zlen);
 	zero = calloc(nchunks, 1);
 	if (!img || !zbuf || !plain || !zlen || !zero)
