@@ -49,6 +49,8 @@ struct cli_keys {
 	size_t n_identities;
 	const char *passphrase_file; /* "-" is not allowed: stdin may carry the archive */
 	int ask_passphrase;          /* read one from the terminal when nothing else is given */
+	const char *pass;            /* a passphrase read already (borrowed), e.g. one for two archives */
+	size_t pass_len;
 };
 /* getopt_long entries for -i/--identity and --passphrase-file, and their handling: returns EXIT_OK
  * when `c` was one of them, EXIT_USAGE on a bad value (message printed), -1 for another option. */
@@ -73,6 +75,8 @@ int cli_load_identity(const char *path, unsigned char sk[ICARC_SECRETKEYBYTES]);
 int cli_archive_is_encrypted(int fd);
 /* 1: an encrypted archive with a passphrase stanza, -1: encrypted, cannot tell, 0: no passphrase opens it */
 int cli_archive_wants_passphrase(int fd);
+/* The same for a file by name: 0 too when it cannot be opened (the error comes when it is read). */
+int cli_file_wants_passphrase(const char *path);
 
 /* Open a seekable archive (a regular file) with the keys. Returns an exit code; on success
  * *out is the handle and *fd_out its file descriptor (close both). */

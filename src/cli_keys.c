@@ -219,6 +219,8 @@ static int apply(const struct cli_keys *k, void *h, int (*add_sk)(void *, const 
 		if (rc != EXIT_OK)
 			return rc;
 	}
+	if (k->pass != NULL)
+		return add_pass(h, k->pass, k->pass_len) == ICARC_OK ? EXIT_OK : cli_fail(EXIT_IO, "out of memory");
 	if (k->passphrase_file || want_pass) {
 		char *pass;
 		size_t len;
@@ -253,6 +255,16 @@ int cli_archive_is_encrypted(int fd)
 	if (pread(fd, b, sizeof b, 0) != (ssize_t)sizeof b)
 		return -1;
 	return icarc_peek_encrypted(b, sizeof b);
+}
+
+int cli_file_wants_passphrase(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int w = cli_archive_wants_passphrase(fd);
+	close(fd);
+	return w;
 }
 
 int cli_archive_wants_passphrase(int fd)

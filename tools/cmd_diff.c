@@ -398,15 +398,32 @@ int cmd_diff(int argc, char **argv)
 	char err[512];
 	if (lay_parse(layout, &spec, err, sizeof err) != 0)
 		return cli_fail(EXIT_USAGE, "%s", err);
+	/* archives that only a passphrase opens, and no key given for them: one question for both (two
+	 * days of backups usually share one passphrase; --a-/--b-passphrase-file when they do not) */
+	char *pass = NULL;
+	size_t pass_len = 0;
+	int ask[2];
+	for (int s = 0; s < 2; s++)
+		ask[s] = keys[s].n_identities == 0 && keys[s].passphrase_file == NULL &&
+		         cli_file_wants_passphrase(files[s]) != 0;
+	if (ask[0] || ask[1]) {
+		int rc2 = cli_read_passphrase(NULL, 0, &pass, &pass_len);
+		if (rc2 != EXIT_OK)
+			return rc2;
+		for (int s = 0; s < 2; s++)
+			if (ask[s]) {
+				keys[s].pass = pass;
+				keys[s].pass_len = pass_len;
+			}
+	}
 	struct tool_input in[2];
 	int ret = tool_input_open(&in[0], files[0], &keys[0]);
+	if (ret == EXIT_OK && (ret = tool_input_open(&in[1], files[1], &keys[1])) != EXIT_OK)
+		tool_input_close(&in[0]);
+	if (pass)
+		cli_secret_free(pass, pass_len); /* the handles hold their own copies */
 	if (ret != EXIT_OK)
 		return ret;
-	ret = tool_input_open(&in[1], files[1], &keys[1]);
-	if (ret != EXIT_OK) {
-		tool_input_close(&in[0]);
-		return ret;
-	}
 	if (decode)
 		ret = decoded_diff(in, entry, &spec, offset, patch ? SD_PATCH : json ? SD_JSON : SD_TEXT, quiet);
 	else

@@ -12,7 +12,7 @@ import tempfile
 
 import msgpack
 
-from mpref import Tap, expected, icarc, to_json, unpack
+from mpref import ICARC, Tap, expected, icarc, to_json, unpack
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="icarc-diff-")
@@ -122,6 +122,48 @@ if pa.returncode == 0 and pb.returncode == 0:
     t.ok(p.returncode == 1 and got2 == want, "an archive against a plain file")
 else:
     t.ok(True, "# SKIP pack failed: " + (pa.stderr + pb.stderr).decode()[:200])
+
+
+def on_terminal(args, answer):
+    """Run icarc on a pseudo-terminal; type `answer` after each passphrase prompt. Returns
+    (exit code, everything shown on the terminal)."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(ICARC, [ICARC] + args)
+    shown = b""
+    while True:
+        r, _, _ = select.select([fd], [], [], 60)
+        if not r:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if chunk.rstrip().endswith(b"Passphrase:"):
+            os.write(fd, answer + b"\n")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+# two archives of one passphrase and no key given: one question opens both
+pw = write("pw.txt", b"one passphrase for both days\n")
+qa, qb = os.path.join(tmp, "qa.icarc"), os.path.join(tmp, "qb.icarc")
+pa = icarc("pack", "--passphrase-file", pw, "--entry", "m", "-o", qa, fa, check=False)
+pb = icarc("pack", "--passphrase-file", pw, "--entry", "m", "-o", qb, fb, check=False)
+if pa.returncode == 0 and pb.returncode == 0:
+    rc, shown = on_terminal(["diff", qa, qb], b"one passphrase for both days")
+    t.ok(rc == 1 and shown.count("Passphrase:") == 1 and "changed" in shown,
+         f"diff of two passphrase archives asks once on the terminal: exit {rc}, {shown[-80:]!r}")
+    p = icarc("diff", qa, qb, check=False, stdin=subprocess.DEVNULL)
+    t.ok(p.returncode == 2 and b"passphrase-file" in p.stderr,
+         f"without a terminal it says to use --passphrase-file: exit {p.returncode}")
+else:
+    t.ok(False, "pack with a passphrase failed: " + (pa.stderr + pb.stderr).decode()[:200])
 
 # ---- --decode: structural diff against a dict comparison; --json-patch applied ----
 A = {"users": {str(i): {"name": f"u{i}", "age": 20 + i % 7, "tags": ["a", "b"][: i % 3]} for i in range(60)},
