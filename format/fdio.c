@@ -122,9 +122,11 @@ static int push_file(struct icarc_writer *w, int in_fd, const struct stat *st, s
 		return 1; /* not seekable after all: read() it */
 	struct Icarc_file_in f = {in_fd, (uint64_t)at, (uint64_t)(st->st_size > at ? st->st_size : at), 0, 0};
 	int rc;
+	enum icarc_push_mode m = ICARC_CONTINUE;
 	for (;;) {
-		enum icarc_push_mode m = ICARC_CONTINUE;
-		if (f.pos == f.end) {
+		/* at the end, once: has the file grown? (after `mode` is passed, it stays: the entry or
+		 * the archive is being closed while its last records drain) */
+		if (f.pos == f.end && m == ICARC_CONTINUE) {
 			struct stat now;
 			if (fstat(in_fd, &now) == 0 && (uint64_t)now.st_size > f.end) {
 				f.end = (uint64_t)now.st_size;
