@@ -85,19 +85,26 @@ static void arg_read(struct ic_buf *b, uint64_t off, uint64_t len)
 		ic_buf_put_u8(b, (uint8_t)(len >> (8 * i)));
 }
 
-/* Submit a stable_read query of [off, off + len) without waiting; the argument is copied. */
-static uint64_t submit_read(struct ic_agent *a, const struct ic_principal *target, uint64_t off, uint64_t len, int user)
+/* A call of `method` on `to`, its effective canister the test canister; arg stays the caller's. */
+static struct ic_call call_of(const struct ic_principal *to, const char *method, const struct ic_buf *arg)
+{
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	c.canister = *to;
+	c.effective = canister;
+	c.method = method;
+	c.arg = arg->p;
+	c.arg_len = arg->len;
+	return c;
+}
+
+/* Submit a stable_read query of [off, off + len) of the test canister without waiting. */
+static uint64_t submit_read(struct ic_agent *a, uint64_t off, uint64_t len, int user)
 {
 	struct ic_buf arg;
 	ic_buf_init(&arg);
 	arg_read(&arg, off, len);
-	struct ic_call c;
-	memset(&c, 0, sizeof c);
-	c.canister = *target;
-	c.effective = *target;
-	c.method = "stable_read";
-	c.arg = arg.p;
-	c.arg_len = arg.len;
+	struct ic_call c = call_of(&canister, "stable_read", &arg);
 	c.user = (void *)(uintptr_t)user;
 	uint64_t id = ic_agent_submit(a, IC_OP_QUERY, &c);
 	ic_buf_free(&arg); /* copied at submit */
@@ -106,25 +113,13 @@ static uint64_t submit_read(struct ic_agent *a, const struct ic_principal *targe
 
 static struct ic_result *query(struct ic_agent *a, const char *method, const struct ic_buf *arg)
 {
-	struct ic_call c;
-	memset(&c, 0, sizeof c);
-	c.canister = canister;
-	c.effective = canister;
-	c.method = method;
-	c.arg = arg->p;
-	c.arg_len = arg->len;
+	struct ic_call c = call_of(&canister, method, arg);
 	return ic_agent_run(a, IC_OP_QUERY, &c);
 }
 
 static struct ic_result *mgmt_call(struct ic_agent *a, const char *method, const struct ic_buf *arg)
 {
-	struct ic_call c;
-	memset(&c, 0, sizeof c);
-	c.canister = management;
-	c.effective = canister;
-	c.method = method;
-	c.arg = arg->p;
-	c.arg_len = arg->len;
+	struct ic_call c = call_of(&management, method, arg);
 	return ic_agent_run(a, IC_OP_CALL, &c);
 }
 
@@ -234,7 +229,7 @@ static void test_reply_budget(void)
 		uint64_t ids[N];
 		struct ic_result *got[N] = {0};
 		for (int i = 0; i < N; i++)
-			ids[i] = submit_read(a, &canister, (uint64_t)(i % 2) * SLICE, SLICE, i);
+			ids[i] = submit_read(a, (uint64_t)(i % 2) * SLICE, SLICE, i);
 		int next = 0, good = 0; /* consumed in order: 0..N-1, or N-1..0 */
 		while (next < N) {
 			int want = reverse ? N - 1 - next : next;
@@ -289,7 +284,7 @@ static void test_queries(struct ic_agent *a)
 	/* 12 concurrent reads of 100,000 bytes at different offsets */
 	uint64_t ids[12];
 	for (int i = 0; i < 12; i++)
-		ids[i] = submit_read(a, &canister, (uint64_t)i * 300000, 100000, i);
+		ids[i] = submit_read(a, (uint64_t)i * 300000, 100000, i);
 	int good = 0, done = 0;
 	while (ic_agent_pending(a) > 0) {
 		ic_agent_poll(a, 1000);
