@@ -1,5 +1,6 @@
 /* archive_out.c - the archive pull and import write: keys, metadata, entries pushed through the
  * libicarc writer, output to ARCHIVE.part renamed only once complete (or to stdout). */
+#define _GNU_SOURCE /* sync_file_range */
 #include "config.h"
 
 #include <errno.h>
@@ -87,6 +88,7 @@ int aout_restart(struct aout *o)
 	o->w = NULL;
 	o->plain_bytes = 0;
 	o->entry_open = 0;
+	o->wb_ahead = 0;
 	if (ftruncate(o->fd, 0) != 0 || lseek(o->fd, 0, SEEK_SET) != 0)
 		return cli_fail(EXIT_IO, "cannot truncate '%s': %s", o->part, strerror(errno));
 	return new_writer(o);
@@ -99,6 +101,26 @@ int aout_meta(struct aout *o, const char *key, const char *value)
 	               : cli_fail(EXIT_USAGE, "metadata %s: %s", key, icarc_writer_error(o->w));
 }
 
+/* Written bytes of ARCHIVE.part are handed to the disk every 8 MiB (sync_file_range starts the
+ * writeback and does not wait), as libicarc's own file output does: the fsync that makes the
+ * archive durable before its rename then waits for the last few MiB, not the whole archive
+ * (0.23 s of a 1 GiB pull's 3.8 s were that fsync). */
+#define WRITEBACK (8U << 20)
+static int write_out(struct aout *o, const void *p, size_t n)
+{
+	if (cli_write_all(o->fd, p, n) != 0)
+		return -1;
+#if defined(SYNC_FILE_RANGE_WRITE)
+	if (!o->to_stdout && (o->wb_ahead += n) >= WRITEBACK) {
+		off_t end = lseek(o->fd, 0, SEEK_CUR);
+		if (end >= (off_t)o->wb_ahead)
+			(void)sync_file_range(o->fd, end - (off_t)o->wb_ahead, (off_t)o->wb_ahead, SYNC_FILE_RANGE_WRITE);
+		o->wb_ahead = 0;
+	}
+#endif
+	return 0;
+}
+
 /* Push in with mode, writing every byte produced. */
 static int pump(struct aout *o, const void *p, size_t n, enum icarc_push_mode mode)
 {
@@ -109,7 +131,7 @@ static int pump(struct aout *o, const void *p, size_t n, enum icarc_push_mode mo
 		st = icarc_writer_push(o->w, &out, &in, mode);
 		if (st < 0)
 			return cli_fail(cli_exit_for(st), "%s", icarc_writer_error(o->w));
-		if (out.pos && cli_write_all(o->fd, o->buf, out.pos) != 0)
+		if (out.pos && write_out(o, o->buf, out.pos) != 0)
 			return cli_fail(EXIT_IO, "writing %s: %s", o->to_stdout ? "stdout" : o->part, strerror(errno));
 	} while (st == ICARC_NEED_OUTPUT || in.pos < in.size);
 	return EXIT_OK;

@@ -38,6 +38,7 @@ struct aout {
 	int entry_open;
 	int resumed;          /* continues a cut ARCHIVE.part */
 	int keep_part;        /* on failure, leave ARCHIVE.part for --resume */
+	uint64_t wb_ahead;    /* bytes written since the last writeback hint */
 };
 
 /* The archive-output options shared by pull and import (-o, -r, --passphrase-file as 'p',

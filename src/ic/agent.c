@@ -16,7 +16,8 @@
 #include "ic/request.h"
 #include "ic/transport.h"
 
-enum st { ST_READY, ST_HTTP, ST_WAIT_KEYS, ST_WAIT_CLOCK, ST_DONE };
+enum st { ST_READY, ST_HTTP, ST_WAIT_KEYS, ST_WAIT_CLOCK, ST_WAIT_ROOT, ST_DONE };
+enum root { ROOT_KNOWN, ROOT_FETCHING, ROOT_FAILED };
 enum purpose { P_USER, P_KEYS, P_CLOCK };
 enum phase { PH_SUBMIT, PH_POLL };
 
@@ -74,6 +75,13 @@ struct ic_agent {
 	char url[400];
 	struct ic_identity id, anon;
 	uint8_t root_key[96];
+	/* cfg.fetch_root_key: /api/v2/status is read while the first requests go out; their answers
+	 * wait (ST_WAIT_ROOT) for the key that verifies them */
+	enum root root_state;
+	struct ic_http_req *root_req;
+	unsigned root_attempt;
+	uint64_t root_deadline_ms, root_wake_ms;
+	char root_error[800];
 	struct ic_http *http;
 	int64_t clock_offset_ns;
 	int call_api, query_api;
@@ -156,7 +164,7 @@ const struct ic_principal *ic_agent_principal(const struct ic_agent *a)
 
 const uint8_t *ic_agent_root_key(const struct ic_agent *a)
 {
-	return a->root_key;
+	return a->root_state == ROOT_KNOWN ? a->root_key : NULL;
 }
 
 void ic_agent_stats(const struct ic_agent *a, struct ic_agent_stats *s)
@@ -334,6 +342,10 @@ static void url_for(struct ic_agent *a, struct op *op, char *out, size_t n)
 static void send_op(struct ic_agent *a, struct op *op)
 {
 	uint64_t now = now_ms();
+	if (a->root_state == ROOT_FAILED) {
+		finish(a, op, IC_E_NETWORK, "%s", a->root_error);
+		return;
+	}
 	if (now > op->deadline_ms) {
 		finish(a, op, IC_E_TIMEOUT, "the deadline passed after %u retries and %u polls", op->attempt, op->polls);
 		return;
@@ -1049,6 +1061,102 @@ static void on_response(struct ic_agent *a, struct op *op)
 	finish(a, op, IC_E_HTTP, "HTTP %ld: %s", s, text);
 }
 
+/* ---- the root key ---- */
+
+/* The root key of a local replica, from /api/v2/status: started by ic_agent_new, driven by
+ * ic_agent_poll beside the first operations (whose answers wait for it), retried on 5xx, 429 and
+ * transport errors as before; a final failure fails every operation. */
+static int root_start(struct ic_agent *a)
+{
+	struct ic_http_req *h = a->root_req;
+	ic_http_body_free(a->http, h);
+	memset(h, 0, sizeof *h);
+	ic_buf_init(&h->resp);
+	snprintf(h->url, sizeof h->url, "%s/api/v2/status", a->url);
+	if (ic_http_start(a->http, h) != 0) {
+		snprintf(a->root_error, sizeof a->root_error, "%s: %s", h->url, h->error);
+		return -1;
+	}
+	ic_http_set_exempt(a->http, h, 1);
+	logf_(a, "GET %s", h->url);
+	return 0;
+}
+
+static void root_failed(struct ic_agent *a)
+{
+	a->root_state = ROOT_FAILED;
+	logf_(a, "root key: %s", a->root_error);
+	for (struct op *op = a->ops; op != NULL; op = op->next)
+		if (op->state != ST_DONE)
+			finish(a, op, IC_E_NETWORK, "%s", a->root_error);
+}
+
+static void root_done(struct ic_agent *a)
+{
+	struct ic_http_req *h = a->root_req;
+	a->st.connections += (uint64_t)(h->new_connections > 0 ? h->new_connections : 0);
+	if (h->failed || h->status != 200) {
+		logf_(a, "GET %s: %s", h->url, h->failed ? h->error : "HTTP error");
+		if (a->root_attempt++ < 5 && now_ms() < a->root_deadline_ms && (h->failed || h->status >= 500 || h->status == 429)) {
+			a->root_wake_ms = now_ms() + 200U * a->root_attempt;
+			a->st.retries++;
+			return;
+		}
+		if (h->failed)
+			snprintf(a->root_error, sizeof a->root_error, "%s: %s", h->url, h->error);
+		else
+			snprintf(a->root_error, sizeof a->root_error, "%s: unexpected HTTP status %ld", h->url, h->status);
+		ic_http_body_free(a->http, h);
+		root_failed(a);
+		return;
+	}
+	struct ic_cbor_doc d;
+	const uint8_t *k;
+	size_t kl;
+	char e2[200];
+	if (ic_cbor_decode(h->resp.p, h->resp.len, NULL, &d, e2, sizeof e2) != 0) {
+		snprintf(a->root_error, sizeof a->root_error, "%s: %s", h->url, e2);
+		ic_http_body_free(a->http, h);
+		root_failed(a);
+		return;
+	}
+	int ok = ic_cbor_get_bytes(&d, ic_cbor_map_get(&d, 0, "root_key"), &k, &kl) == 0 && kl == IC_ROOT_KEY_DER_LEN &&
+	         memcmp(k, ic_bls_der_prefix, IC_BLS_DER_PREFIX_LEN) == 0;
+	if (ok)
+		memcpy(a->root_key, k + IC_BLS_DER_PREFIX_LEN, 96);
+	ic_cbor_doc_free(&d);
+	ic_http_body_free(a->http, h); /* its bytes were counted in the reply budget */
+	if (!ok) {
+		snprintf(a->root_error, sizeof a->root_error,
+		         "%s: no BLS root_key in the status (only local replicas publish one)", h->url);
+		root_failed(a);
+		return;
+	}
+	a->root_state = ROOT_KNOWN;
+	logf_(a, "root key fetched");
+	for (struct op *op = a->ops; op != NULL; op = op->next)
+		if (op->state == ST_WAIT_ROOT) {
+			op->state = ST_HTTP;
+			on_response(a, op);
+		}
+}
+
+/* A finished exchange: the root key's, or an operation's (held while the key is being fetched). */
+static void on_exchange(struct ic_agent *a, struct ic_http_req *h)
+{
+	if (h == a->root_req) {
+		root_done(a);
+		return;
+	}
+	struct op *op = h->owner;
+	if (a->root_state == ROOT_FETCHING)
+		op->state = ST_WAIT_ROOT;
+	else if (a->root_state == ROOT_FAILED)
+		finish(a, op, IC_E_NETWORK, "%s", a->root_error);
+	else
+		on_response(a, op);
+}
+
 /* ---- operations ---- */
 
 static struct op *new_op(struct ic_agent *a, enum ic_op kind, enum purpose purpose)
@@ -1170,6 +1278,12 @@ int ic_agent_poll(struct ic_agent *a, int timeout_ms)
 	uint64_t start = now_ms(), end = start + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	for (;;) {
 		uint64_t now = now_ms(), next_wake = UINT64_MAX;
+		if (a->root_state == ROOT_FETCHING && !a->root_req->running) {
+			if (a->root_wake_ms > now)
+				next_wake = a->root_wake_ms;
+			else if (root_start(a) != 0)
+				root_failed(a);
+		}
 		for (struct op *op = a->ops; op != NULL; op = op->next) {
 			if (op->state != ST_READY)
 				continue;
@@ -1193,7 +1307,7 @@ int ic_agent_poll(struct ic_agent *a, int timeout_ms)
 		}
 		struct ic_http_req *h;
 		while ((h = ic_http_take_done(a->http)) != NULL)
-			on_response(a, h->owner);
+			on_exchange(a, h);
 		sweep(a);
 		if (a->nready > 0 || now_ms() >= end)
 			return (int)a->nready;
@@ -1236,54 +1350,6 @@ struct ic_result *ic_agent_run(struct ic_agent *a, enum ic_op kind, const struct
 }
 
 /* ---- setup ---- */
-
-static int fetch_root_key(struct ic_agent *a, char *err, size_t errlen)
-{
-	struct ic_http_req h;
-	memset(&h, 0, sizeof h);
-	ic_buf_init(&h.resp);
-	snprintf(h.url, sizeof h.url, "%s/api/v2/status", a->url);
-	uint64_t deadline = now_ms() + a->cfg.request_timeout_ms;
-	int rc = -1;
-	for (unsigned attempt = 0;; attempt++) {
-		if (ic_http_start(a->http, &h) != 0) {
-			snprintf(err, errlen, "%s: %s", h.url, h.error);
-			break;
-		}
-		while (ic_http_take_done(a->http) == NULL)
-			ic_http_wait(a->http, 1000);
-		a->st.connections += (uint64_t)(h.new_connections > 0 ? h.new_connections : 0);
-		if (!h.failed && h.status == 200)
-			break;
-		if (attempt >= 5 || now_ms() > deadline || (!h.failed && h.status < 500 && h.status != 429)) {
-			snprintf(err, errlen, "%s: %s", h.url, h.failed ? h.error : "unexpected HTTP status");
-			ic_http_body_free(a->http, &h);
-			return -1;
-		}
-		struct timespec ts = {0, 200000000L * (long)(attempt + 1)};
-		nanosleep(&ts, NULL);
-	}
-	if (h.status == 200) {
-		struct ic_cbor_doc d;
-		const uint8_t *k;
-		size_t kl;
-		char e2[200];
-		if (ic_cbor_decode(h.resp.p, h.resp.len, NULL, &d, e2, sizeof e2) != 0) {
-			snprintf(err, errlen, "%s: %s", h.url, e2);
-		} else {
-			if (ic_cbor_get_bytes(&d, ic_cbor_map_get(&d, 0, "root_key"), &k, &kl) != 0 || kl != IC_ROOT_KEY_DER_LEN ||
-			    memcmp(k, ic_bls_der_prefix, IC_BLS_DER_PREFIX_LEN) != 0) {
-				snprintf(err, errlen, "%s: no BLS root_key in the status (only local replicas publish one)", h.url);
-			} else {
-				memcpy(a->root_key, k + IC_BLS_DER_PREFIX_LEN, 96);
-				rc = 0;
-			}
-			ic_cbor_doc_free(&d);
-		}
-	}
-	ic_http_body_free(a->http, &h);
-	return rc;
-}
 
 int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char *err, size_t errlen)
 {
@@ -1340,9 +1406,15 @@ int ic_agent_new(struct ic_agent **out, const struct ic_agent_config *cfg, char 
 		memcpy(a->root_key, cfg->root_key, 96);
 	else if (!cfg->fetch_root_key)
 		memcpy(a->root_key, ic_mainnet_root_key, 96);
-	else if (fetch_root_key(a, err, errlen) != 0) {
-		ic_agent_free(a);
-		return -1;
+	else {
+		a->root_state = ROOT_FETCHING;
+		a->root_deadline_ms = now_ms() + a->cfg.request_timeout_ms;
+		a->root_req = calloc(1, sizeof *a->root_req);
+		if (a->root_req == NULL || root_start(a) != 0) {
+			snprintf(err, errlen, "%s", a->root_req ? a->root_error : "out of memory");
+			ic_agent_free(a);
+			return -1;
+		}
 	}
 	*out = a;
 	return 0;
@@ -1365,6 +1437,12 @@ void ic_agent_free(struct ic_agent *a)
 		free(a->keys[i].ranges);
 	}
 	free(a->keys);
+	if (a->root_req != NULL) {
+		if (a->root_req->running || a->root_req->easy)
+			ic_http_abort(a->http, a->root_req);
+		ic_http_body_free(a->http, a->root_req);
+		free(a->root_req);
+	}
 	ic_http_free(a->http);
 	sodium_memzero(&a->id, sizeof a->id);
 	free(a);

@@ -67,6 +67,49 @@ static void sha_parts(uint8_t out[32], const char *sep, size_t seplen, const uin
 	ic_sha256_final(&st, out);
 }
 
+/* Whether p[0..n) is all zero bytes; libc's memcmp against a zero block does the scanning. */
+static int all_zero(const uint8_t *p, size_t n)
+{
+	static const uint8_t zero[4096];
+	for (; n >= sizeof zero; p += sizeof zero, n -= sizeof zero)
+		if (memcmp(p, zero, sizeof zero) != 0)
+			return 0;
+	return memcmp(p, zero, n) == 0;
+}
+
+/* The leaf hash of a reply. Canister memories are mostly zero pages, and every slice of zeros of
+ * one size is the same reply, byte for byte (the same Candid header, then zeros): its hash is
+ * remembered, per thread, with the head it was computed from, and a leaf with that length and head
+ * and nothing but zeros after the head gets it without hashing 2 MB again. The bytes are compared,
+ * never assumed: the result is SHA-256 of exactly these bytes. */
+#define LEAF_HEAD 256
+#define LEAF_REMEMBERED (64U << 10) /* shorter leaves are hashed: the check would cost as much */
+struct zero_leaf {
+	size_t len;
+	uint8_t head[LEAF_HEAD];
+	uint8_t hash[32];
+};
+static _Thread_local struct zero_leaf zero_leaves[2];
+static _Thread_local unsigned zero_leaf_next;
+
+static void leaf_digest(const uint8_t *v, size_t n, uint8_t out[32])
+{
+	int zero_tail = n >= LEAF_REMEMBERED && all_zero(v + LEAF_HEAD, n - LEAF_HEAD);
+	if (zero_tail)
+		for (unsigned k = 0; k < 2; k++)
+			if (zero_leaves[k].len == n && memcmp(zero_leaves[k].head, v, LEAF_HEAD) == 0) {
+				memcpy(out, zero_leaves[k].hash, 32);
+				return;
+			}
+	sha_parts(out, "\x10" "ic-hashtree-leaf", 17, v, n, NULL, 0);
+	if (zero_tail) {
+		struct zero_leaf *z = &zero_leaves[zero_leaf_next++ % 2];
+		z->len = n;
+		memcpy(z->head, v, LEAF_HEAD);
+		memcpy(z->hash, out, 32);
+	}
+}
+
 void ic_hashtree_digest(const struct ic_cbor_doc *d, size_t i, uint8_t out[32])
 {
 	size_t a = i + 2;
@@ -85,7 +128,7 @@ void ic_hashtree_digest(const struct ic_cbor_doc *d, size_t i, uint8_t out[32])
 		sha_parts(out, "\x13" "ic-hashtree-labeled", 20, d->items[a].p, (size_t)d->items[a].v, h1, 32);
 		return;
 	case LEAF:
-		sha_parts(out, "\x10" "ic-hashtree-leaf", 17, d->items[a].p, (size_t)d->items[a].v, NULL, 0);
+		leaf_digest(d->items[a].p, (size_t)d->items[a].v, out);
 		return;
 	default:
 		memcpy(out, d->items[a].p, 32);

@@ -81,7 +81,9 @@ struct ic_agent_config {
 	const char *url;                    /* base URL, no trailing path */
 	const struct ic_identity *identity; /* copied; NULL = anonymous */
 	const uint8_t *root_key;            /* 96 raw bytes; NULL = the mainnet key (or fetched) */
-	int fetch_root_key;                 /* read /api/v2/status's root_key (local replicas only) */
+	int fetch_root_key;                 /* read /api/v2/status's root_key (local replicas only); the
+	                                     * read goes out with the first operations, which wait for
+	                                     * it; if it fails they fail with IC_E_NETWORK naming it */
 	unsigned max_connections;           /* per host (HTTP/2 multiplexes over fewer); default 8 */
 	unsigned connect_timeout_ms;        /* default 10 s */
 	unsigned request_timeout_ms;        /* one HTTP exchange; default 60 s */
@@ -164,7 +166,7 @@ void ic_agent_prefer(struct ic_agent *a, uint64_t id);
 struct ic_result *ic_agent_run(struct ic_agent *a, enum ic_op op, const struct ic_call *c);
 /* The agent's principal, root key, and clock (ns, corrected by the last resync). */
 const struct ic_principal *ic_agent_principal(const struct ic_agent *a);
-const uint8_t *ic_agent_root_key(const struct ic_agent *a);
+const uint8_t *ic_agent_root_key(const struct ic_agent *a); /* NULL while still being fetched */
 uint64_t ic_agent_now_ns(const struct ic_agent *a);
 /* Counters for progress displays and tests. */
 struct ic_agent_stats {

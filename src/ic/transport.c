@@ -243,7 +243,9 @@ int ic_http_start(struct ic_http *h, struct ic_http_req *r)
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 #endif
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* over TLS, wait for a connection being set up if it may turn out to multiplex (HTTP/2); plain
+	 * http never does here (2TLS), and waiting would hold a second request until the first's answer */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncmp(r->url, "https://", 8) == 0 ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -264,12 +264,14 @@ static void test_reply_budget(void)
 	ic_agent_free(a);
 }
 
+static uint8_t empty_candid[] = {'D', 'I', 'D', 'L', 0, 0}; /* never written */
+static const struct ic_buf empty_arg = {empty_candid, sizeof empty_candid, sizeof empty_candid, 0};
+
 static void test_queries(struct ic_agent *a)
 {
 	struct ic_buf b;
 	ic_buf_init(&b);
-	static const uint8_t empty[] = {'D', 'I', 'D', 'L', 0, 0};
-	ic_buf_put(&b, empty, sizeof empty);
+	ic_buf_put(&b, empty_candid, sizeof empty_candid);
 	struct ic_result *r = query(a, "stable_size", &b);
 	uint64_t size = 0;
 	if (r && r->status == IC_OK && r->reply_len == 15)
@@ -723,11 +725,51 @@ static void test_evil(void)
 	admin_faults("{}");
 }
 
+/* The root key is read beside the first operations: a status answering 503 is read again, and
+ * one that never answers fails every operation waiting for it (IC_E_NETWORK, naming the status). */
+static void test_root_key(void)
+{
+	admin_faults("{\"rate_503\":0.5,\"only\":\"status\",\"seed\":7}"); /* 503, 503, then 200 */
+	struct ic_agent *a = agent(&ident, 4, 0);
+	struct ic_result *r = a ? query(a, "stable_size", &empty_arg) : NULL;
+	struct ic_agent_stats st = {0};
+	if (a != NULL)
+		ic_agent_stats(a, &st);
+	TAP_OK(r && r->status == IC_OK && ic_agent_root_key(a) != NULL && st.retries == 2,
+	       "root key: a status answering 503 twice is read a third time (%llu retries; %s)",
+	       (unsigned long long)st.retries, r ? r->error : "no agent");
+	ic_result_free(r);
+	ic_agent_free(a);
+
+	admin_faults("{\"rate_503\":1,\"only\":\"status\"}");
+	a = agent(&ident, 4, 0);
+	int failed = 0;
+	if (a != NULL) {
+		for (int i = 0; i < 3; i++)
+			submit_read(a, (uint64_t)i * 1000, 1000, i);
+		while (ic_agent_pending(a) > 0) {
+			ic_agent_poll(a, 1000);
+			while ((r = ic_agent_next(a)) != NULL) {
+				failed += r->status == IC_E_NETWORK && strstr(r->error, "/api/v2/status: unexpected HTTP status 503");
+				ic_result_free(r);
+			}
+		}
+	}
+	TAP_OK(failed == 3 && ic_agent_root_key(a) == NULL,
+	       "root key: a status that keeps answering 503 fails the 3 reads waiting for it (%d did)", failed);
+	ic_agent_free(a);
+	admin_faults("{}");
+}
+
 /* https with our own CA, HTTP/2, and certificates delegated to a subnet */
 static void tls_mode(const char *ca)
 {
 	struct ic_agent *a = agent(&ident, 4, 0);
-	TAP_OK(a == NULL, "tls: without the test CA the server certificate is refused (verification is on)");
+	struct ic_result *refused = a ? query(a, "stable_size", &empty_arg) : NULL;
+	TAP_OK(refused && refused->status == IC_E_NETWORK && strstr(refused->error, "/api/v2/status") != NULL,
+	       "tls: without the test CA the server certificate is refused (verification is on): %s",
+	       refused ? refused->error : "no agent");
+	ic_result_free(refused);
 	ic_agent_free(a);
 	ca_file = ca;
 	a = agent(&ident, 4, 0);
@@ -793,8 +835,9 @@ int main(int argc, char **argv)
 	admin_faults("{}");
 
 	struct ic_agent *a = agent(&ident, 4, 0);
-	if (TAP_OK(a != NULL, "agent: root key fetched from %s/api/v2/status", url)) {
+	if (TAP_OK(a != NULL && ic_agent_root_key(a) == NULL, "agent: created while %s/api/v2/status is read", url)) {
 		test_queries(a);
+		TAP_OK(ic_agent_root_key(a) != NULL, "agent: the first query waited for the root key and was verified with it");
 		test_calls(a);
 		test_http_errors(a);
 		struct ic_agent_stats st;
@@ -804,6 +847,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.connections, (unsigned long long)st.http_requests);
 		ic_agent_free(a);
 	}
+	test_root_key();
 	test_v2_polling();
 	test_anonymous();
 	test_no_v4();

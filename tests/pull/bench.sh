@@ -2,7 +2,7 @@
 # bench.sh - `make bench-pull` (not in make check): icarc pull of a snapshot against the same end
 # result by hand, `icp canister snapshot download` then `zstd -T2 -3 | age -r`, on tests/replica at
 # 0 ms and 200 ms latency; wall time, peak RSS, and icarc's throughput as a fraction of what the
-# replica serves to a client that verifies nothing (tests/replica/bench.mjs, 16 in flight).
+# replica serves to a client that verifies nothing (tests/replica/bench.mjs, as many in flight as icarc).
 # Environment: BENCH_PULL_SIZE (default 1G; a quarter of it random data, the rest zero pages, as
 # canister memories are sparse), BENCH_PULL_LATENCIES (default "0 200"), BENCH_PULL_CONCURRENCY
 # (icarc --concurrency; default: icarc's own).
@@ -66,11 +66,19 @@ for lat in $LATS; do
 	/usr/bin/time -f '%e %M' -o t3 "$ICARC" pull $CID --snapshot "$SID" $NET -r "$R" -o pull.icarc --no-progress $CONC || echo "icarc pull failed"
 	read -r s3 m3 <t3
 	printf '%-8s %-34s %9s %10s %9s\n' "${lat}ms" "icarc pull (-r, zstd -3)" "$s3" "$((m3 / 1024))" "$("$PY" -c "print('%.1f' % ($bytes / $s3 / 1e6))")"
+	echo "$lat $s3" >>icarc.times
 	printf '%-8s %-34s %9s\n' "" "speed-up" "$("$PY" -c "print('%.2fx' % ($hs / $s3))")"
 	rm -rf dl hand.tar.zst.age pull.icarc
 done
 curl -sf -X POST -H 'content-type: application/json' -d '{}' "$URL/_/faults" >/dev/null
 # what the replica serves to a client that checks nothing (it takes the canister over: last)
-BENCH_MODE=snapshot "$NODE" "$ICARC_SRCDIR/tests/replica/bench.mjs" "$URL" $CID 10 16 >cap.json 2>/dev/null &&
-	printf 'replica capacity (certified 2,000,000-byte reads, 16 in flight, 0 ms): %s MB/s\n' \
-		"$("$PY" -c 'import json; print(json.load(open("cap.json"))["MB_per_s"])')"
+INFLIGHT=${BENCH_PULL_CONCURRENCY:-128} # icarc's default (src/cmd_pull.c)
+BENCH_MODE=snapshot "$NODE" "$ICARC_SRCDIR/tests/replica/bench.mjs" "$URL" $CID 10 "$INFLIGHT" >cap.json 2>/dev/null &&
+	"$PY" - "$bytes" "$INFLIGHT" <<'EOF'
+import json, sys
+cap = json.load(open("cap.json"))["MB_per_s"]
+print("replica capacity (certified 2,000,000-byte reads, %s in flight, 0 ms): %.1f MB/s" % (sys.argv[2], cap))
+for line in open("icarc.times"):
+    lat, s = line.split()
+    print("icarc pull at %s ms: %.0f%% of it" % (lat, 100 * int(sys.argv[1]) / float(s) / 1e6 / cap))
+EOF

@@ -49,11 +49,38 @@ const hashCache = new WeakMap();
 export function hashOf(n) {
   let h = hashCache.get(n);
   if (h) return h;
-  if (n.leaf) h = sha256(D_LEAF, n.leaf);
+  if (n.leaf) h = leafHashes.get(n.leaf) ?? sha256(D_LEAF, n.leaf);
   else h = forkHash(n.entries.map(([label, child]) => sha256(D_LABELED, label, hashOf(child))));
   hashCache.set(n, h);
   return h;
 }
+// The leaf hash of a big reply, computed ahead on libuv's threadpool (WebCrypto's digest is async there):
+// hashing 2 MB slices was a third of the main thread's time, which bounded what the replica serves.
+// Memory.read leaves the leaf's domain separator in front of the bytes, so nothing is copied here.
+// A reply of zeros after its Candid header (memories are mostly zero pages) is hashed once per
+// header and length, as icarc's agent does: the bytes are compared, the hash is still theirs.
+const leafHashes = new WeakMap();
+const zeroLeaves = new Map();
+let zeros = new Uint8Array(0);
+const HEAD = 256;
+export async function hashLeafAhead(bytes) {
+  if (bytes.length > zeros.length) zeros = new Uint8Array(bytes.length);
+  const zeroTail = bytes.length > HEAD && Buffer.compare(bytes.subarray(HEAD), zeros.subarray(0, bytes.length - HEAD)) === 0;
+  const key = zeroTail ? `${bytes.length}:${Buffer.from(bytes.buffer, bytes.byteOffset, HEAD).toString('hex')}` : null;
+  const known = key && zeroLeaves.get(key);
+  if (known) { leafHashes.set(bytes, known); return; }
+  const n = D_LEAF.length;
+  let whole;
+  if (bytes.byteOffset >= n && compareBytes(new Uint8Array(bytes.buffer, bytes.byteOffset - n, n), D_LEAF) === 0) {
+    whole = new Uint8Array(bytes.buffer, bytes.byteOffset - n, n + bytes.length);
+  } else {
+    whole = concat(D_LEAF, bytes);
+  }
+  const h = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', whole));
+  leafHashes.set(bytes, h);
+  if (key) { if (zeroLeaves.size >= 8) zeroLeaves.clear(); zeroLeaves.set(key, h); }
+}
+export const LEAF_SEP = D_LEAF;
 function forkHash(items) {
   if (items.length === 0) return sha256(D_EMPTY);
   if (items.length === 1) return items[0];

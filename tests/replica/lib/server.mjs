@@ -6,7 +6,7 @@ import http2 from 'node:http2';
 import fs from 'node:fs';
 import * as cbor from '@dfinity/cbor';
 import { Principal } from '@icp-sdk/core/principal';
-import { node, leaf, witness, hashOf, pruneAt, certificateChunks, tamperReply, cborMap, cborText, cborBytes, cborBytesHead, cborUint, cborArray, chunksLength, SELF_DESCRIBE } from './cert.mjs';
+import { node, leaf, witness, hashOf, hashLeafAhead, pruneAt, certificateChunks, tamperReply, cborMap, cborText, cborBytes, cborBytesHead, cborUint, cborArray, chunksLength, SELF_DESCRIBE } from './cert.mjs';
 import { Executor } from './exec.mjs';
 import { argCanisterId } from './candid.mjs';
 import { authenticate, AuthError } from './auth.mjs';
@@ -21,7 +21,7 @@ const MAX_BODY = 5 * 1024 * 1024;
 const MAX_TTL_NS = 300n * 1000000000n;
 const DRIFT_NS = 30n * 1000000000n;
 const STALE_NS = 600n * 1000000000n;
-const REPLY_BUDGET = 128 * 1024 * 1024;
+const REPLY_BUDGET = 512 * 1024 * 1024;
 const RESPONSE_SEP = concat(new Uint8Array([11]), utf8('ic-response'));
 // This subnet hosts every canister id: one range over all 10-byte ...0101 ids.
 export const RANGE_START = unhex('00000000000000000101');
@@ -366,6 +366,7 @@ export class Replica {
       this.height += 1;
       entry = { sender: hex(ctx.sender), result, time: this.now(), receiver: hex(ctx.canisterId), expiry: ctx.expiry };
       if (result.reply) this.replyBytes = (this.replyBytes ?? 0) + result.reply.length;
+      if (result.reply?.length >= 65536) entry.hashing = hashLeafAhead(result.reply);
       this.requests.set(key, entry);
       this.#gc();
     }
@@ -430,6 +431,7 @@ export class Replica {
     const round = this.rounds.get(evil);
     this.rounds.delete(evil);
     try {
+      await Promise.all(round.rids.map((rid) => this.requests.get(hex(rid))?.hashing));
       const tree = this.#tree({ rids: round.rids, canisters: round.canisters }, evil || null);
       let root = hashOf(tree);
       if (evil === 'bad-signature') root = sha256(root);

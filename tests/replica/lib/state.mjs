@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes, createPrivateKey, createPublicKey, sign as edSign } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { Signer, randomBlsKey } from './cert.mjs';
+import { Signer, randomBlsKey, LEAF_SEP } from './cert.mjs';
 import { hex, unhex, sha256, concat, selfAuthenticating, principalText, principalBytes, nowNs } from './util.mjs';
 
 export const PAGE = 65536;
@@ -86,10 +86,12 @@ class Memory {
   close() { if (this.fd !== null) { fs.closeSync(this.fd); this.fd = null; } }
   size() { return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0; }
   // `len` bytes at `offset`, after `prefix` in the same buffer (so a Candid header costs no extra copy).
+  // The hash tree's leaf separator goes in front, unseen, for hashLeafAhead.
   read(offset, len, prefix = null) {
-    const p = prefix ? prefix.length : 0;
+    const p = LEAF_SEP.length + (prefix ? prefix.length : 0);
     const buf = Buffer.allocUnsafe(p + len);
-    if (p) buf.set(prefix, 0);
+    buf.set(LEAF_SEP, 0);
+    if (prefix) buf.set(prefix, LEAF_SEP.length);
     let done = 0;
     const fd = this.open();
     while (done < len) {
@@ -97,7 +99,7 @@ class Memory {
       if (n === 0) { buf.fill(0, p + done); break; }
       done += n;
     }
-    return new Uint8Array(buf.buffer, buf.byteOffset, p + len);
+    return new Uint8Array(buf.buffer, buf.byteOffset + LEAF_SEP.length, p - LEAF_SEP.length + len);
   }
   write(offset, data) {
     const fd = this.open();
