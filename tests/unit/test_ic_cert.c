@@ -3,6 +3,7 @@
  * root key, their root hashes and /time match ic-protocol.md A.1, and the pruned ones and a
  * canister outside the delegation's ranges are refused with the agents' reasons; the subnet's
  * ranges as the agent caches them. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,9 +252,59 @@ static void test_network_args(void)
 	TAP_OK(ic_root_key_parse("abcd", key, &fetch, err, sizeof err) != 0, "root key: bad hex refused (%s)", err);
 }
 
+/* Leaf hashes of slices that are zeros after their head are reused (hashtree.c): a leaf with the
+ * same length and head but one byte set anywhere after it, or another head or length, must still
+ * get its own hash. Checked against libsodium's SHA-256 of the separator and the bytes. */
+static void test_zero_leaves(void)
+{
+	enum { L = 300000 };
+	uint8_t *leaf = malloc(7 + L); /* the node [3, bytes]: 82 03 5a <length, 4 bytes> <bytes> */
+	if (leaf == NULL) {
+		TAP_OK(0, "zero leaves: out of memory");
+		return;
+	}
+	uint8_t *v = leaf + 7;
+	static const struct {
+		size_t at; /* byte set to 1 (L: none) */
+		size_t len;
+		uint8_t head;
+	} cases[] = {{L, L, 'A'}, {L, L, 'A'}, {L - 1, L, 'A'}, {256, L, 'A'}, {255, L, 'A'}, {L, L, 'B'},
+	             {L, L - 1, 'A'}, {4096 + 256, L, 'A'}, {L, L, 'A'}, {L, L - 1, 'A'}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = cases[i].len;
+		const uint8_t node[7] = {0x82, 0x03, 0x5a, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+		memcpy(leaf, node, 7);
+		memset(v, 0, L);
+		memcpy(v, "DIDL", 4);
+		v[4] = cases[i].head;
+		if (cases[i].at < n)
+			v[cases[i].at] = 1;
+		struct ic_cbor_doc d;
+		char err[200];
+		uint8_t h[32] = {0}, want[32];
+		crypto_hash_sha256_state st;
+		crypto_hash_sha256_init(&st);
+		crypto_hash_sha256_update(&st, (const uint8_t *)"\x10" "ic-hashtree-leaf", 17);
+		crypto_hash_sha256_update(&st, v, n);
+		crypto_hash_sha256_final(&st, want);
+		int ok = ic_cbor_decode(leaf, 7 + n, NULL, &d, err, sizeof err) == 0;
+		if (ok) {
+			ic_hashtree_digest(&d, 0, h);
+			ic_cbor_doc_free(&d);
+		}
+		char what[40] = "zeros after the head";
+		if (cases[i].at < n)
+			snprintf(what, sizeof what, "byte %zu set", cases[i].at);
+		TAP_OK(ok && memcmp(h, want, 32) == 0, "zero leaves: %zu bytes, head '%c', %s: its own hash", n, cases[i].head,
+		       what);
+	}
+	free(leaf);
+}
+
 int main(void)
 {
 	test_network_args();
+	test_zero_leaves();
 	test_spec_tree();
 	test_mainnet();
 	return tap_done();
