@@ -170,20 +170,19 @@ int ic_request_id(const struct ic_request *r, uint8_t rid[32])
 int ic_envelope_build(const struct ic_request *r, const struct ic_identity *id, struct ic_buf *out,
                       uint8_t rid[32], char *err, size_t errlen)
 {
-	struct ic_buf content;
-	ic_buf_init(&content);
-	ic_request_encode_content(r, &content);
-	if (content.oom || rid_of_encoded(content.p, content.len, rid) != 0) {
-		ic_buf_free(&content);
-		snprintf(err, errlen, "request: out of memory");
-		return -1;
-	}
+	/* the content is encoded in place and its request id computed there: an upload's 2 MB
+	 * argument is copied once, into a buffer sized for it at once */
 	int anon = id == NULL || id->kind == IC_IDENTITY_ANONYMOUS;
+	(void)ic_buf_reserve(out, 512 + (r->type != IC_REQ_READ_STATE ? r->arg_len : 0));
 	ic_cbor_put_self_describe(out);
 	ic_cbor_put_head(out, 5, anon ? 1 : 3);
 	ic_cbor_put_text(out, "content");
-	ic_buf_put(out, content.p, content.len);
-	ic_buf_free(&content);
+	size_t at = out->len;
+	ic_request_encode_content(r, out);
+	if (out->oom || rid_of_encoded(out->p + at, out->len - at, rid) != 0) {
+		snprintf(err, errlen, "request: out of memory");
+		return -1;
+	}
 	if (!anon) {
 		uint8_t msg[IC_SEP_REQUEST_LEN + 32], sig[64];
 		memcpy(msg, IC_SEP_REQUEST, IC_SEP_REQUEST_LEN);
