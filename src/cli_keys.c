@@ -158,6 +158,8 @@ int cli_keys_option(struct cli_keys *k, int c, const char *arg)
 		return EXIT_OK;
 	}
 	if (c == CLI_OPT_PASSPHRASE_FILE) {
+		if (strcmp(arg, "-") == 0) /* standard input is often the archive */
+			return cli_fail(EXIT_USAGE, "--passphrase-file - is not allowed: give a file");
 		k->passphrase_file = arg;
 		return EXIT_OK;
 	}

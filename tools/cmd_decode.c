@@ -1,6 +1,7 @@
 /* cmd_decode.c - icarc decode: a MessagePack state (in an archive or a file) as JSON. */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "tools/decode.h"
 #include "tools/input.h"
 #include "tools/layout.h"
-#include "tools/opts.h"
 
 static const char usage_text[] =
 	"usage: icarc decode ARCHIVE|FILE [--entry NAME] [--layout LAYOUT] [--offset N] [--path EXPR]\n"
@@ -40,55 +40,54 @@ static int flush_fd(void *ctx, const char *buf, size_t len)
 
 int cmd_decode(int argc, char **argv)
 {
-	const char *file = NULL, *entry = NULL, *layout = "auto", *path = NULL, *format = "json";
-	const char *binary = "base64", *v;
+	enum { O_ENTRY = 0x200, O_LAYOUT, O_OFFSET, O_PATH, O_FORMAT, O_BINARY, O_MAX_DEPTH };
+	static const struct option opts[] = {{"entry", required_argument, NULL, O_ENTRY},
+	                                     {"layout", required_argument, NULL, O_LAYOUT},
+	                                     {"offset", required_argument, NULL, O_OFFSET},
+	                                     {"path", required_argument, NULL, O_PATH},
+	                                     {"format", required_argument, NULL, O_FORMAT},
+	                                     {"binary", required_argument, NULL, O_BINARY},
+	                                     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
+	                                     {"verbose", no_argument, NULL, 'v'},
+	                                     CLI_KEY_OPTIONS,
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *entry = NULL, *layout = "auto", *path = NULL, *format = "json", *binary = "base64";
 	uint64_t offset = 0, max_depth = DEC_MAX_DEPTH_DEFAULT;
-	int verbose = 0, rc;
+	int verbose = 0, c, rc;
 	struct cli_keys keys = {.ask_passphrase = 1}; /* on the terminal when nothing else is given */
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		}
-		if ((rc = tool_key_option(&keys, argc, argv, &i)) != 0) {
-			if (rc < 0)
+	while ((c = getopt_long(argc, argv, "i:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_ENTRY: entry = optarg; break;
+		case O_LAYOUT: layout = optarg; break;
+		case O_PATH: path = optarg; break;
+		case O_FORMAT: format = optarg; break;
+		case O_BINARY: binary = optarg; break;
+		case O_OFFSET:
+			if (cli_parse_size(optarg, &offset) != 0)
+				return cli_fail(EXIT_USAGE, "--offset: '%s' is not a size", optarg);
+			break;
+		case O_MAX_DEPTH:
+			if (cli_parse_u64(optarg, &max_depth) != 0 || max_depth == 0 || max_depth > 100000000)
+				return cli_fail(EXIT_USAGE, "--max-depth: '%s' is not 1..100000000", optarg);
+			break;
+		case 'v': verbose = 1; break;
+		case 'i':
+		case CLI_OPT_PASSPHRASE_FILE:
+			if (cli_keys_option(&keys, c, optarg) != EXIT_OK)
 				return EXIT_USAGE;
-			continue;
+			break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
-		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			verbose = 1;
-			continue;
-		}
-		if ((rc = opt_value(argc, argv, &i, "--entry", &entry)) != 0 ||
-		    (rc = opt_value(argc, argv, &i, "--layout", &layout)) != 0 ||
-		    (rc = opt_value(argc, argv, &i, "--path", &path)) != 0 ||
-		    (rc = opt_value(argc, argv, &i, "--format", &format)) != 0 ||
-		    (rc = opt_value(argc, argv, &i, "--binary", &binary)) != 0) {
-			if (rc < 0)
-				return EXIT_USAGE;
-			continue;
-		}
-		if ((rc = opt_value(argc, argv, &i, "--offset", &v)) != 0) {
-			if (rc < 0 || cli_parse_size(v, &offset) != 0)
-				return cli_fail(EXIT_USAGE, "--offset: '%s' is not a size", rc < 0 ? "" : v);
-			continue;
-		}
-		if ((rc = opt_value(argc, argv, &i, "--max-depth", &v)) != 0) {
-			if (rc < 0 || cli_parse_u64(v, &max_depth) != 0 || max_depth == 0 || max_depth > 100000000)
-				return cli_fail(EXIT_USAGE, "--max-depth: '%s' is not 1..100000000", rc < 0 ? "" : v);
-			continue;
-		}
-		if (a[0] == '-' && a[1] != 0)
-			return cli_fail(EXIT_USAGE, "unknown option '%s' (see --help)", a);
-		if (file != NULL)
-			return cli_fail(EXIT_USAGE, "one input only ('%s' and '%s')", file, a);
-		file = a;
 	}
-	if (file == NULL) {
+	if (argc - optind > 1)
+		return cli_fail(EXIT_USAGE, "one input only ('%s' and '%s')", argv[optind], argv[optind + 1]);
+	if (optind == argc) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	const char *file = argv[optind];
 	enum dec_format fmt;
 	if (strcmp(format, "json") == 0)
 		fmt = DEC_JSON;

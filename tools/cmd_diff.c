@@ -1,6 +1,7 @@
 /* cmd_diff.c - icarc diff: what changed between two snapshots (archives or plain files). */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "tools/bdiff.h"
 #include "tools/input.h"
 #include "tools/layout.h"
-#include "tools/opts.h"
 #include "tools/sdiff.h"
 
 static const char usage_text[] =
@@ -323,75 +323,63 @@ out:
 
 int cmd_diff(int argc, char **argv)
 {
-	const char *files[2] = {NULL, NULL}, *entry = NULL, *layout = "auto", *v;
-	int json = 0, quiet = 0, decode = 0, patch = 0, rc;
+	/* keys for both archives (-i, --passphrase-file), or for one: --a-... / --b-... */
+	enum { O_JSON = 0x200, O_DECODE, O_PATCH, O_ENTRY, O_LAYOUT, O_OFFSET, O_A_ID, O_B_ID, O_A_PASS, O_B_PASS };
+	static const struct option opts[] = {{"json", no_argument, NULL, O_JSON},
+	                                     {"decode", no_argument, NULL, O_DECODE},
+	                                     {"json-patch", no_argument, NULL, O_PATCH},
+	                                     {"entry", required_argument, NULL, O_ENTRY},
+	                                     {"layout", required_argument, NULL, O_LAYOUT},
+	                                     {"offset", required_argument, NULL, O_OFFSET},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     CLI_KEY_OPTIONS,
+	                                     {"a-identity", required_argument, NULL, O_A_ID},
+	                                     {"b-identity", required_argument, NULL, O_B_ID},
+	                                     {"a-passphrase-file", required_argument, NULL, O_A_PASS},
+	                                     {"b-passphrase-file", required_argument, NULL, O_B_PASS},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *entry = NULL, *layout = "auto";
+	int json = 0, quiet = 0, decode = 0, patch = 0, c;
 	uint64_t offset = 0;
 	struct cli_keys keys[2];
 	memset(keys, 0, sizeof keys);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		}
-		/* keys for both, or for one side */
-		if (strncmp(a, "--a-", 4) == 0 || strncmp(a, "--b-", 4) == 0) {
-			int side = a[2] == 'b';
-			char opt[64];
-			snprintf(opt, sizeof opt, "--%s", a + 4);
-			char *saved = argv[i];
-			argv[i] = opt;
-			rc = tool_key_option(&keys[side], argc, argv, &i);
-			argv[i - (rc == 1)] = saved;
-			if (rc == 0)
-				return cli_fail(EXIT_USAGE, "unknown option '%s' (see --help)", a);
-			if (rc < 0)
+	while ((c = getopt_long(argc, argv, "i:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_JSON: json = 1; break;
+		case O_DECODE: decode = 1; break;
+		case O_PATCH: patch = 1; break;
+		case O_ENTRY: entry = optarg; break;
+		case O_LAYOUT: layout = optarg; break;
+		case O_OFFSET:
+			if (cli_parse_size(optarg, &offset) != 0)
+				return cli_fail(EXIT_USAGE, "--offset: '%s' is not a size", optarg);
+			break;
+		case 'q': quiet = 1; break;
+		case 'i':
+		case CLI_OPT_PASSPHRASE_FILE:
+			if (cli_keys_option(&keys[0], c, optarg) != EXIT_OK || cli_keys_option(&keys[1], c, optarg) != EXIT_OK)
 				return EXIT_USAGE;
-			continue;
-		}
-		int j = i;
-		if ((rc = tool_key_option(&keys[0], argc, argv, &i)) != 0) {
-			if (rc < 0 || tool_key_option(&keys[1], argc, argv, &j) < 0)
+			break;
+		case O_A_ID:
+		case O_B_ID:
+		case O_A_PASS:
+		case O_B_PASS:
+			if (cli_keys_option(&keys[c == O_B_ID || c == O_B_PASS],
+			                    c == O_A_ID || c == O_B_ID ? 'i' : CLI_OPT_PASSPHRASE_FILE, optarg) != EXIT_OK)
 				return EXIT_USAGE;
-			continue;
+			break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
-		if (strcmp(a, "--json") == 0) {
-			json = 1;
-			continue;
-		}
-		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-			quiet = 1;
-			continue;
-		}
-		if (strcmp(a, "--decode") == 0) {
-			decode = 1;
-			continue;
-		}
-		if (strcmp(a, "--json-patch") == 0) {
-			patch = 1;
-			continue;
-		}
-		if ((rc = opt_value(argc, argv, &i, "--entry", &entry)) != 0 ||
-		    (rc = opt_value(argc, argv, &i, "--layout", &layout)) != 0) {
-			if (rc < 0)
-				return EXIT_USAGE;
-			continue;
-		}
-		if ((rc = opt_value(argc, argv, &i, "--offset", &v)) != 0) {
-			if (rc < 0 || cli_parse_size(v, &offset) != 0)
-				return cli_fail(EXIT_USAGE, "--offset: not a size");
-			continue;
-		}
-		if (a[0] == '-' && a[1] != 0)
-			return cli_fail(EXIT_USAGE, "unknown option '%s' (see --help)", a);
-		if (files[1] != NULL)
-			return cli_fail(EXIT_USAGE, "two inputs only");
-		files[files[0] != NULL] = a;
 	}
-	if (files[1] == NULL) {
+	if (argc - optind > 2)
+		return cli_fail(EXIT_USAGE, "two inputs only ('%s' is a third)", argv[optind + 2]);
+	if (argc - optind < 2) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	const char *files[2] = {argv[optind], argv[optind + 1]};
 	if (patch && !decode)
 		return cli_fail(EXIT_USAGE, "--json-patch needs --decode");
 	struct lay_spec spec;

@@ -1,6 +1,7 @@
 /* cmd_memories.c - icarc memories: the virtual memories of an ic-stable-structures MemoryManager. */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "tools/input.h"
 #include "tools/layout.h"
 #include "tools/mpread.h"
-#include "tools/opts.h"
 
 static const char usage_text[] =
 	"usage: icarc memories ARCHIVE|FILE [--entry NAME] [--json] [-i IDENTITY]... [--passphrase-file FILE]\n\n"
@@ -66,39 +66,35 @@ static void sniff(struct st_src *vm, char *out, size_t cap)
 
 int cmd_memories(int argc, char **argv)
 {
-	const char *file = NULL, *entry = NULL;
-	int json = 0, rc;
+	enum { O_ENTRY = 0x200, O_JSON };
+	static const struct option opts[] = {{"entry", required_argument, NULL, O_ENTRY},
+	                                     {"json", no_argument, NULL, O_JSON},
+	                                     CLI_KEY_OPTIONS,
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *entry = NULL;
+	int json = 0, c;
 	struct cli_keys keys = {.ask_passphrase = 1}; /* on the terminal when nothing else is given */
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		}
-		if ((rc = tool_key_option(&keys, argc, argv, &i)) != 0) {
-			if (rc < 0)
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_ENTRY: entry = optarg; break;
+		case O_JSON: json = 1; break;
+		case 'i':
+		case CLI_OPT_PASSPHRASE_FILE:
+			if (cli_keys_option(&keys, c, optarg) != EXIT_OK)
 				return EXIT_USAGE;
-			continue;
+			break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
-		if (strcmp(a, "--json") == 0) {
-			json = 1;
-			continue;
-		}
-		if ((rc = opt_value(argc, argv, &i, "--entry", &entry)) != 0) {
-			if (rc < 0)
-				return EXIT_USAGE;
-			continue;
-		}
-		if (a[0] == '-' && a[1] != 0)
-			return cli_fail(EXIT_USAGE, "unknown option '%s' (see --help)", a);
-		if (file != NULL)
-			return cli_fail(EXIT_USAGE, "one input only");
-		file = a;
 	}
-	if (file == NULL) {
+	if (argc - optind > 1)
+		return cli_fail(EXIT_USAGE, "one input only ('%s' and '%s')", argv[optind], argv[optind + 1]);
+	if (optind == argc) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	const char *file = argv[optind];
 	struct tool_input in;
 	size_t index;
 	int ret = tool_input_open(&in, file, &keys);

@@ -125,30 +125,3 @@ int tool_input_exit(const struct tool_input *in, int fallback)
 	return in->last_status < 0 ? cli_exit_for(in->last_status) : fallback;
 }
 
-int tool_key_option(struct cli_keys *k, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i];
-	int ident = strcmp(a, "-i") == 0 || strcmp(a, "--identity") == 0;
-	int pass = strcmp(a, "--passphrase-file") == 0;
-	if (!ident && !pass)
-		return 0;
-	if (*i + 1 >= argc) {
-		cli_fail(EXIT_USAGE, "%s needs a file", a);
-		return -1;
-	}
-	const char *v = argv[++*i];
-	if (ident) {
-		if (k->n_identities >= sizeof k->identity_files / sizeof k->identity_files[0]) {
-			cli_fail(EXIT_USAGE, "too many identity files");
-			return -1;
-		}
-		k->identity_files[k->n_identities++] = v;
-	} else {
-		if (strcmp(v, "-") == 0) {
-			cli_fail(EXIT_USAGE, "--passphrase-file - is not allowed");
-			return -1;
-		}
-		k->passphrase_file = v;
-	}
-	return 1;
-}

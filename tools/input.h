@@ -26,7 +26,4 @@ struct st_src *tool_input_src(struct tool_input *in, size_t index);
 /* The exit code for a failed read from a source of this input. */
 int tool_input_exit(const struct tool_input *in, int fallback);
 
-/* Options that every state command takes for keys: -i FILE, --passphrase-file FILE. Returns 1 if
- * argv[*i] was one (consuming its argument), 0 if not, -1 on a usage error. */
-int tool_key_option(struct cli_keys *k, int argc, char **argv, int *i);
 #endif

@@ -121,6 +121,21 @@ t.ok(p.returncode == 4 and "4294967295 elements" in p.stderr.decode(), "a count 
 p = icarc("decode", path, "--layout", "nope", check=False)
 t.ok(p.returncode == 2, "bad --layout is a usage error")
 
+# ---- the command line, parsed as every icarc command's (getopt_long) ----
+a = icarc("decode", path, "--path", "config.version", check=False)
+b = icarc("decode", "--path=config.version", "--layout=raw", path, check=False)
+t.ok(a.returncode == 0 and b.returncode == 0 and a.stdout == b.stdout == b"3\n", "--name=value, options before or after the input")
+p = icarc("decode", path, path, check=False)
+t.ok(p.returncode == 2 and "one input only" in p.stderr.decode(), "two inputs: usage error")
+p = icarc("decode", path, "--frobnicate", check=False)
+t.ok(p.returncode == 2 and "frobnicate" in p.stderr.decode(), "unknown option: usage error naming it")
+p = icarc("decode", path, "--passphrase-file", "-", check=False)
+t.ok(p.returncode == 2 and "--passphrase-file - is not allowed" in p.stderr.decode(), "--passphrase-file - refused")
+p = icarc("decode", "--", path, check=False)
+t.ok(p.returncode == 0, "-- ends the options")
+p = icarc("memories", path, "--entry", check=False)
+t.ok(p.returncode == 2, "memories: --entry without a value is a usage error")
+
 # ---- layouts ----
 small = pk({"a": [1, 2, 3], "b": "x"})
 exp = expected(unpack(small))
