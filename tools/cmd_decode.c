@@ -81,13 +81,9 @@ int cmd_decode(int argc, char **argv)
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1)
-		return cli_fail(EXIT_USAGE, "one input only ('%s' and '%s')", argv[optind], argv[optind + 1]);
-	if (optind == argc) {
-		fputs(usage_text, stderr);
+	const char *file = tool_one_input(argc, argv, usage_text);
+	if (file == NULL)
 		return EXIT_USAGE;
-	}
-	const char *file = argv[optind];
 	enum dec_format fmt;
 	if (strcmp(format, "json") == 0)
 		fmt = DEC_JSON;

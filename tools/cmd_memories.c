@@ -88,13 +88,9 @@ int cmd_memories(int argc, char **argv)
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1)
-		return cli_fail(EXIT_USAGE, "one input only ('%s' and '%s')", argv[optind], argv[optind + 1]);
-	if (optind == argc) {
-		fputs(usage_text, stderr);
+	const char *file = tool_one_input(argc, argv, usage_text);
+	if (file == NULL)
 		return EXIT_USAGE;
-	}
-	const char *file = argv[optind];
 	struct tool_input in;
 	size_t index;
 	int ret = tool_input_open(&in, file, &keys);

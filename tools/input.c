@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,19 @@ struct st_src *tool_input_src(struct tool_input *in, size_t index)
 	a->s.size = info.size;
 	snprintf(a->s.what, sizeof a->s.what, "entry %.56s of %.56s", info.name, in->path);
 	return &a->s;
+}
+
+const char *tool_one_input(int argc, char **argv, const char *usage_text)
+{
+	if (argc - optind > 1) {
+		cli_fail(EXIT_USAGE, "one input only ('%s' and '%s')", argv[optind], argv[optind + 1]);
+		return NULL;
+	}
+	if (optind == argc) {
+		fputs(usage_text, stderr);
+		return NULL;
+	}
+	return argv[optind];
 }
 
 int tool_input_exit(const struct tool_input *in, int fallback)

@@ -23,6 +23,9 @@ void tool_input_close(struct tool_input *in);
 int tool_input_pick(struct tool_input *in, const char *name, size_t *index);
 /* A source over the plain file or over entry `index` of the archive (freed with st_close). */
 struct st_src *tool_input_src(struct tool_input *in, size_t index);
+/* The one input left after getopt (argv[optind]); NULL after a usage message when there is none
+ * or more than one. */
+const char *tool_one_input(int argc, char **argv, const char *usage_text);
 /* The exit code for a failed read from a source of this input. */
 int tool_input_exit(const struct tool_input *in, int fallback);
 
