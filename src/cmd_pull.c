@@ -180,7 +180,9 @@ static int run(struct pull_ctx *p, struct net_opts *no, struct aout_opts *ao, co
 		json_summary(out.to_stdout ? stderr : stdout, p, stable ? "stable_memory" : "snapshot", network, principal,
 		             out.to_stdout ? NULL : ao->output, progress_now() - t0, archive_bytes, &st);
 	}
-	if (rc == EXIT_NETWORK && out.part && !out.to_stdout && out.fd >= 0) {
+	/* kept for --resume when it holds something: a network that fails at the first call (say, an
+	 * unreachable replica) leaves no empty ARCHIVE.part behind */
+	if (rc == EXIT_NETWORK && out.part && !out.to_stdout && out.fd >= 0 && (out.plain_bytes > 0 || out.keep_part)) {
 		out.keep_part = 1;
 		cli_warn("%s is kept: run the same command with --resume to continue it%s", out.part,
 		         ao->n_recipients && !ao->passphrase_file ? " (and -i IDENTITY to open it)" : "");

@@ -63,6 +63,8 @@ grep_err "IC0512" "... with the replica's reject code"
 expect 2 "a malformed snapshot id is a usage error" -- "$ICARC" pull $CID --snapshot 0g $NET -o x.icarc --no-encrypt
 expect 6 "an unreachable network is a network error" -- \
 	"$ICARC" pull $CID --snapshot "$SID" --network http://127.0.0.1:9 --root-key fetch -o x.icarc --no-encrypt
+[ ! -e x.icarc ] && [ ! -e x.icarc.part ] && ok "... and leaves nothing to resume behind (nothing was pulled)" ||
+	not_ok "an unreachable network left $(ls x.icarc* 2>/dev/null)"
 
 # --- query source -----------------------------------------------------------------------------
 expect 0 "pull --stable-memory with a passphrase" -- \
