@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,9 +67,21 @@ int aout_open(struct aout *o, const struct aout_opts *op)
 		return rc;
 	if (o->to_stdout) {
 		o->fd = STDOUT_FILENO;
+		o->streamed = 1;
 		return EXIT_OK;
 	}
 	o->path = op->output;
+	struct stat st;
+	if (stat(op->output, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* -o /dev/null or a FIFO: written in place (a .part renamed over it would replace it) */
+		if (S_ISDIR(st.st_mode))
+			return cli_fail(EXIT_USAGE, "-o %s is a directory", op->output);
+		o->fd = open(op->output, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0)
+			return cli_fail(EXIT_IO, "cannot open '%s': %s", op->output, strerror(errno));
+		o->streamed = 1;
+		return EXIT_OK;
+	}
 	size_t n = strlen(op->output) + 6;
 	o->part = malloc(n);
 	if (o->part == NULL)
@@ -82,8 +95,8 @@ int aout_open(struct aout *o, const struct aout_opts *op)
 
 int aout_restart(struct aout *o)
 {
-	if (o->to_stdout)
-		return cli_fail(EXIT_USAGE, "cannot restart an archive written to a pipe");
+	if (o->streamed)
+		return cli_fail(EXIT_USAGE, "cannot restart an archive written to %s", o->to_stdout ? "a pipe" : o->path);
 	icarc_writer_free(o->w);
 	o->w = NULL;
 	o->plain_bytes = 0;
@@ -111,7 +124,7 @@ static int write_out(struct aout *o, const void *p, size_t n)
 	if (cli_write_all(o->fd, p, n) != 0)
 		return -1;
 #if defined(SYNC_FILE_RANGE_WRITE)
-	if (!o->to_stdout && (o->wb_ahead += n) >= WRITEBACK) {
+	if (o->part != NULL && (o->wb_ahead += n) >= WRITEBACK) {
 		off_t end = lseek(o->fd, 0, SEEK_CUR);
 		if (end >= (off_t)o->wb_ahead)
 			(void)sync_file_range(o->fd, end - (off_t)o->wb_ahead, (off_t)o->wb_ahead, SYNC_FILE_RANGE_WRITE);
@@ -132,7 +145,8 @@ static int pump(struct aout *o, const void *p, size_t n, enum icarc_push_mode mo
 		if (st < 0)
 			return cli_fail(cli_exit_for(st), "%s", icarc_writer_error(o->w));
 		if (out.pos && write_out(o, o->buf, out.pos) != 0)
-			return cli_fail(EXIT_IO, "writing %s: %s", o->to_stdout ? "stdout" : o->part, strerror(errno));
+			return cli_fail(EXIT_IO, "writing %s: %s", o->to_stdout ? "stdout" : o->part ? o->part : o->path,
+			                strerror(errno));
 	} while (st == ICARC_NEED_OUTPUT || in.pos < in.size);
 	return EXIT_OK;
 }
@@ -179,6 +193,11 @@ int aout_finish(struct aout *o)
 	int rc = o->w ? pump(o, NULL, 0, ICARC_FINISH) : cli_fail(EXIT_INTERNAL, "no writer");
 	if (rc != EXIT_OK || o->to_stdout)
 		return rc;
+	if (o->streamed) { /* a device or FIFO: nothing to make durable or rename */
+		int fd = o->fd;
+		o->fd = -1;
+		return close(fd) == 0 ? EXIT_OK : cli_fail(EXIT_IO, "writing %s: %s", o->path, strerror(errno));
+	}
 	if (fsync(o->fd) != 0)
 		return cli_fail(EXIT_IO, "writing %s: %s", o->part, strerror(errno));
 	int fd = o->fd;
@@ -200,8 +219,10 @@ int aout_resume(struct aout *o, const struct aout_opts *op, const struct cli_key
 	o->fd = -1;
 	o->opts = op;
 	*complete = 0;
-	if (op->output == NULL || strcmp(op->output, "-") == 0)
-		return cli_fail(EXIT_USAGE, "--resume needs -o ARCHIVE (it continues ARCHIVE.part)");
+	struct stat ost;
+	if (op->output == NULL || strcmp(op->output, "-") == 0 ||
+	    (stat(op->output, &ost) == 0 && !S_ISREG(ost.st_mode)))
+		return cli_fail(EXIT_USAGE, "--resume needs -o ARCHIVE, a file (it continues ARCHIVE.part)");
 	o->path = op->output;
 	size_t pn = strlen(op->output) + 6;
 	o->part = malloc(pn);
@@ -337,6 +358,8 @@ void aout_close(struct aout *o)
 		if (!o->keep_part)
 			unlink(o->part); /* never leave a partial archive behind, unless to resume it */
 		free(o->part);
+	} else if (o->streamed && !o->to_stdout && o->fd >= 0) {
+		close(o->fd);
 	}
 	o->part = NULL;
 	o->fd = -1;

@@ -18,7 +18,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: icarc push ARCHIVE CANISTER [--network ic|URL] [--root-key mainnet|fetch|HEX]\n"
 	        "                  [--identity PEM] [-i KEYFILE]... [--passphrase-file F] [--concurrency N]\n"
-	        "                  [--load [--stop]] [--replace SNAPSHOT_ID] [--stable-memory]\n"
+	        "                  [--load [--stop]] [--replace SNAPSHOT_ID] [--resume SNAPSHOT_ID] [--stable-memory]\n"
 	        "                  [--size-method NAME] [--write-method NAME] [--all-pages] [--progress] [--json]\n\n"
 	        "Restore an archive into a canister, many calls in flight, memory bounded.\n\n"
 	        "A snapshot archive (icarc pull --snapshot, icarc import) becomes a new snapshot of CANISTER, as\n"
@@ -30,6 +30,9 @@ static void usage(FILE *f)
 	        "  --load              load the uploaded snapshot into the canister (it must be stopped)\n"
 	        "  --stop              with --load: stop the canister first and start it again after\n"
 	        "  --replace ID        the new snapshot replaces snapshot ID (hex; a canister holds at most 10)\n"
+	        "  --resume ID         finish an upload of this archive into snapshot ID that the network cut\n"
+	        "                      short (the snapshot it kept): what is there is read back and compared,\n"
+	        "                      only what differs or is missing is sent\n"
 	        "  --stable-memory     write the archive's stable_memory entry with stable_write, even from a\n"
 	        "                      snapshot archive (the default for an archive without metadata.json)\n"
 	        "  --all-pages         send zero pages too\n"
@@ -47,7 +50,8 @@ static void usage(FILE *f)
 	        "  --json              a summary as JSON on stdout instead of the snapshot id\n"
 	        "  --verbose           log requests and retries\n\n"
 	        "Exit codes: 0 ok, 2 usage, 3 I/O, 4 the archive is damaged (nothing of the damaged chunk is sent;\n"
-	        "an incomplete snapshot is deleted), 5 key, 6 network, 7 remote (the IC or the canister refused,\n"
+	        "an incomplete snapshot is deleted), 5 key, 6 network (an incomplete snapshot is kept for\n"
+	        "--resume), 7 remote (the IC or the canister refused,\n"
 	        "e.g. an identity that is not a controller), 130 interrupted (Ctrl-C or SIGTERM during a snapshot\n"
 	        "upload: the calls in flight end and the incomplete snapshot is deleted; a second one stops at\n"
 	        "once and leaves it).\n");
@@ -67,11 +71,23 @@ static void json_summary(const struct push_ctx *p, int stable, const char *netwo
 	}
 	if (stable)
 		printf(",\"stable_size_before\":%llu", (unsigned long long)p->size_before);
+	if (p->resume)
+		printf(",\"present_bytes\":%llu", (unsigned long long)p->present);
 	printf(",\"bytes\":%llu,\"skipped_zero_bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.2f,\"requests\":%llu,"
 	       "\"http_requests\":%llu,\"retries\":%llu}\n",
 	       (unsigned long long)p->bytes, (unsigned long long)p->skipped, seconds,
 	       seconds > 0 ? (double)p->bytes / seconds / 1e6 : 0.0, (unsigned long long)p->requests,
 	       (unsigned long long)st->http_requests, (unsigned long long)st->retries);
+}
+
+/* A snapshot id in hex into id[IC_SNAPSHOT_ID_MAX]. */
+static int snapshot_id_arg(const char *opt, const char *hex, uint8_t *id, size_t *len)
+{
+	size_t n = strlen(hex);
+	if (n == 0 || n % 2 || n / 2 > IC_SNAPSHOT_ID_MAX || ic_unhex(id, n / 2, hex, n) != 0)
+		return cli_fail(EXIT_USAGE, "%s wants a snapshot id in hex, got '%s'", opt, hex);
+	*len = n / 2;
+	return EXIT_OK;
 }
 
 #ifdef HAVE_LIBCURL
@@ -143,6 +159,7 @@ int cmd_push(int argc, char **argv)
 	                                     {"load", no_argument, NULL, 'L'},
 	                                     {"stop", no_argument, NULL, 'T'},
 	                                     {"replace", required_argument, NULL, 'R'},
+	                                     {"resume", required_argument, NULL, 'U'},
 	                                     {"stable-memory", no_argument, NULL, 'S'},
 	                                     {"all-pages", no_argument, NULL, 'A'},
 	                                     {"size-method", required_argument, NULL, 1},
@@ -162,7 +179,7 @@ int cmd_push(int argc, char **argv)
 	no.concurrency = 12;
 	p.size_method = "stable_size";
 	p.write_method = "stable_write";
-	const char *replace = NULL;
+	const char *replace = NULL, *resume = NULL;
 	int stable = 0, progress = -1, json = 0, c;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		int r = net_option(&no, c, optarg);
@@ -176,6 +193,7 @@ int cmd_push(int argc, char **argv)
 		case 'L': p.load = 1; break;
 		case 'T': p.stop = 1; break;
 		case 'R': replace = optarg; break;
+		case 'U': resume = optarg; break;
 		case 'S': stable = 1; break;
 		case 'A': p.all_pages = 1; break;
 		case 1: p.size_method = optarg; break;
@@ -197,14 +215,15 @@ int cmd_push(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "--load, --stop and --replace go with a snapshot push, not --stable-memory");
 	if (p.size_method[0] == '\0' || p.write_method[0] == '\0')
 		return cli_fail(EXIT_USAGE, "--size-method and --write-method want a method name");
-	uint8_t rep[IC_SNAPSHOT_ID_MAX];
-	if (replace) {
-		size_t n = strlen(replace);
-		if (n == 0 || n % 2 || n / 2 > IC_SNAPSHOT_ID_MAX || ic_unhex(rep, n / 2, replace, n) != 0)
-			return cli_fail(EXIT_USAGE, "--replace wants a snapshot id in hex, got '%s'", replace);
-		p.replace = rep;
-		p.replace_len = n / 2;
-	}
+	if (stable && resume)
+		return cli_fail(EXIT_USAGE, "--resume goes with a snapshot push (a stable-memory push is simply run again)");
+	uint8_t rep[IC_SNAPSHOT_ID_MAX], res[IC_SNAPSHOT_ID_MAX];
+	if (replace && snapshot_id_arg("--replace", replace, rep, &p.replace_len) != EXIT_OK)
+		return EXIT_USAGE;
+	if (resume && snapshot_id_arg("--resume", resume, res, &p.resume_len) != EXIT_OK)
+		return EXIT_USAGE;
+	p.replace = replace ? rep : NULL;
+	p.resume = resume ? res : NULL;
 	p.archive = argv[optind];
 	const char *cid = argv[optind + 1];
 	char err[300];

@@ -28,6 +28,7 @@ struct aout {
 	struct icarc_writer *w;
 	int fd;
 	int to_stdout;
+	int streamed;         /* written in place (stdout, a device, a FIFO): no .part, no restart */
 	char *part;           /* ARCHIVE.part */
 	const char *path;     /* ARCHIVE */
 	uint8_t *buf;
@@ -188,6 +189,11 @@ struct pull_ctx {
 };
 /* `--snapshot new|ID`: take (optionally stopping the canister) or use a snapshot, then read it. */
 int pull_snapshot(struct pull_ctx *p, const char *which, int stop);
+/* The read_canister_snapshot_data call for len bytes at off of a component (kind 0 wasm module,
+ * 1 wasm memory, 2 stable memory; 3 the chunk-store entry `hash`, 32 bytes); push --resume reads
+ * back with it too. 0, or -1 out of memory. */
+int snapshot_read_call(const struct ic_principal *canister, const uint8_t *sid, size_t sid_len, int kind,
+                       uint64_t off, uint64_t len, const uint8_t *hash, struct ic_buf *arg, struct ic_call *c);
 /* Delete the snapshot read (--delete-snapshot, once the archive is complete). */
 int pull_delete_snapshot(struct pull_ctx *p);
 /* `--stable-memory`: the canister's query interface (spec/CANISTER.md). */

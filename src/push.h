@@ -25,12 +25,15 @@ struct push_ctx {
 	int all_pages; /* --all-pages: send zero pages too */
 	uint8_t sid[IC_SNAPSHOT_ID_MAX]; /* the uploaded snapshot */
 	size_t sid_len;
+	const uint8_t *resume; /* --resume: an incomplete upload of this archive to finish, or NULL */
+	size_t resume_len;
 	int loaded;
 	/* stable */
 	const char *size_method, *write_method;
 	uint64_t size_before;
 	/* totals */
 	uint64_t bytes, skipped, requests;
+	uint64_t present; /* --resume: bytes found already written, not sent again */
 };
 
 /* ---- uploader.c: archive slices into update calls, many in flight, memory bounded ---- */
@@ -59,6 +62,11 @@ struct up_target {
 	int skip_zero;     /* the target reads zero where nothing is written: skip zero pages (never an
 	                      entry's last page, which sets the size) */
 	const char *what;  /* the method, for messages */
+	/* --resume: read what is there first, and send only what differs. `check` builds the call
+	 * that reads n bytes at `off` of e; `got` gives the bytes of its reply (0), or -1 when the reply
+	 * holds none (then the slice is sent). NULL: everything is sent. */
+	int (*check)(void *ctx, const struct up_entry *e, uint64_t off, size_t n, struct ic_buf *arg, struct ic_call *c);
+	int (*got)(void *ctx, const struct ic_result *r, const uint8_t **p, size_t *n);
 };
 
 /* Write the entries, in order. Every byte comes from icarc_archive_read (authenticated before it

@@ -13,21 +13,27 @@
 
 enum { K_MODULE, K_WASM, K_STABLE, K_CHUNK };
 
-static int snap_request(void *ctx, const struct enc_entry *e, uint64_t off, uint64_t len, struct ic_buf *arg,
-                        struct ic_call *c)
+int snapshot_read_call(const struct ic_principal *canister, const uint8_t *sid, size_t sid_len, int kind,
+                       uint64_t off, uint64_t len, const uint8_t *hash, struct ic_buf *arg, struct ic_call *c)
 {
-	struct pull_ctx *p = ctx;
 	static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
 	                                              IC_SNAP_WASM_CHUNK};
-	if (ic_mgmt_arg_read_snapshot_data(arg, &p->canister, p->sid, p->sid_len, kinds[e->kind], off, len,
-	                                   e->kind == K_CHUNK ? e->hash : NULL, e->kind == K_CHUNK ? 32 : 0) != 0)
+	if (ic_mgmt_arg_read_snapshot_data(arg, canister, sid, sid_len, kinds[kind], off, len,
+	                                   kind == K_CHUNK ? hash : NULL, kind == K_CHUNK ? 32 : 0) != 0)
 		return -1;
 	c->canister = net_management;
-	c->effective = p->canister;
+	c->effective = *canister;
 	c->method = "read_canister_snapshot_data";
 	c->arg = arg->p;
 	c->arg_len = arg->len;
 	return 0;
+}
+
+static int snap_request(void *ctx, const struct enc_entry *e, uint64_t off, uint64_t len, struct ic_buf *arg,
+                        struct ic_call *c)
+{
+	struct pull_ctx *p = ctx;
+	return snapshot_read_call(&p->canister, p->sid, p->sid_len, e->kind, off, len, e->hash, arg, c);
 }
 
 static int snap_bytes(void *ctx, const struct enc_entry *e, const struct ic_result *r, const uint8_t **out, size_t *n,

@@ -260,7 +260,7 @@ int pull_stable(struct pull_ctx *p)
 		}
 		char after[129];
 		ic_hex(after, t1, l1);
-		if (attempt < p->restarts && !p->out->to_stdout && !p->out->resumed) {
+		if (attempt < p->restarts && !p->out->streamed && !p->out->resumed) {
 			cli_warn("the stable memory of %s changed during the pull (token %s -> %s, size %llu -> %llu): "
 			         "starting again (%u of %u)",
 			         p->canister_text, tokhex, after, (unsigned long long)size, (unsigned long long)size1,
@@ -273,7 +273,7 @@ int pull_stable(struct pull_ctx *p)
 		                "(stop the canister's writers, or use --snapshot)",
 		                p->canister_text, tokhex, after, (unsigned long long)size, (unsigned long long)size1,
 		                attempt ? ", again after restarting" : "",
-		                p->out->to_stdout ? "the archive on stdout is left incomplete" : "no archive written");
+		                p->out->streamed ? "the archive written in place is left incomplete" : "no archive written");
 	}
 }
 #endif

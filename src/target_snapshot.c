@@ -3,7 +3,9 @@
  * wasm module, wasm memory and stable memory in slices of 30 pages (zero pages skipped: the new
  * snapshot reads zero there) and each chunk-store entry with upload_canister_snapshot_data; then, with --load, load_canister_snapshot (with --stop:
  * stopped first and started again after, as `icp canister snapshot restore` users are told). An
- * upload that fails part-way leaves an incomplete snapshot, which is deleted. */
+ * upload that fails part-way leaves an incomplete snapshot: deleted, unless the network failed,
+ * when it is kept for --resume ID, which checks that ID is an upload of this archive's metadata,
+ * reads every slice back and sends only those that differ. */
 #include "config.h"
 #ifdef HAVE_LIBCURL
 #include <stdlib.h>
@@ -155,6 +157,63 @@ static int data_request(void *ctx, const struct up_entry *e, uint64_t off, const
 	return 0;
 }
 
+/* --resume: what the snapshot holds, read back to be compared (certified, as a pull reads it) */
+static int check_request(void *ctx, const struct up_entry *e, uint64_t off, size_t n, struct ic_buf *arg,
+                         struct ic_call *c)
+{
+	struct push_ctx *p = ctx;
+	return snapshot_read_call(&p->canister, p->sid, p->sid_len, e->kind, off, n, e->hash, arg, c);
+}
+
+static int check_bytes(void *ctx, const struct ic_result *r, const uint8_t **out, size_t *n)
+{
+	(void)ctx;
+	char err[200];
+	return r->certified ? ic_mgmt_decode_chunk(r->reply, r->reply_len, out, n, err, sizeof err) : -1;
+}
+
+/* --resume ID: the snapshot must be an upload of this archive's metadata (sizes and certified
+ * data); its data is then compared slice by slice. */
+static int resume_metadata(struct push_ctx *p, const struct ic_snapshot_upload_metadata *want)
+{
+	static const char method[] = "read_canister_snapshot_metadata";
+	char h[2 * IC_SNAPSHOT_ID_MAX + 1], err[300];
+	memcpy(p->sid, p->resume, p->resume_len);
+	p->sid_len = p->resume_len;
+	ic_hex(h, p->sid, p->sid_len);
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_snapshot(&b, &p->canister, p->sid, p->sid_len);
+	struct ic_result *r;
+	int rc = push_mgmt(p, method, &b, &r);
+	ic_buf_free(&b);
+	if (rc != EXIT_OK) {
+		p->sid_len = 0; /* not ours to delete */
+		return rc;
+	}
+	struct ic_arena ar;
+	ic_arena_init(&ar, 0);
+	struct ic_snapshot_metadata m;
+	if (ic_mgmt_decode_snapshot_metadata(r->reply, r->reply_len, &ar, &m, err, sizeof err) != 0) {
+		rc = cli_fail(EXIT_REMOTE, "%s of %s, snapshot %s: %s", method, p->canister_text, h, err);
+	} else if (m.wasm_module_size != want->wasm_module_size || m.wasm_memory_size != want->wasm_memory_size ||
+	           m.stable_memory_size != want->stable_memory_size || m.certified_data_len != want->certified_data_len ||
+	           (m.certified_data_len && memcmp(m.certified_data, want->certified_data, m.certified_data_len) != 0)) {
+		rc = cli_fail(EXIT_USAGE,
+		              "cannot resume: snapshot %s of %s is not an upload of %s (module, memory sizes %llu, %llu, %llu; "
+		              "the archive's %llu, %llu, %llu; or its certified data differs)",
+		              h, p->canister_text, p->archive, (unsigned long long)m.wasm_module_size,
+		              (unsigned long long)m.wasm_memory_size, (unsigned long long)m.stable_memory_size,
+		              (unsigned long long)want->wasm_module_size, (unsigned long long)want->wasm_memory_size,
+		              (unsigned long long)want->stable_memory_size);
+	}
+	ic_arena_free(&ar);
+	ic_result_free(r);
+	if (rc != EXIT_OK)
+		p->sid_len = 0;
+	return rc;
+}
+
 static int find(struct push_ctx *p, const char *name, size_t *idx, uint64_t *size)
 {
 	int i = icarc_archive_find(p->a, name);
@@ -268,7 +327,13 @@ int push_snapshot(struct push_ctx *p)
 	if (rc == EXIT_OK)
 		rc = push_interrupt_check();
 	if (rc == EXIT_OK)
-		rc = upload_metadata(p, &pm.m, &replaced);
+		rc = p->resume ? resume_metadata(p, &pm.m) : upload_metadata(p, &pm.m, &replaced);
+	if (rc == EXIT_OK) {
+		char h[2 * IC_SNAPSHOT_ID_MAX + 1];
+		ic_hex(h, p->sid, p->sid_len);
+		cli_warn("%s snapshot %s of %s", p->resume ? "finishing the upload into" : "uploading into new", h,
+		         p->canister_text);
+	}
 	if (rc == EXIT_OK) {
 		uint64_t total = sm.sizes[0] + sm.sizes[1] + sm.sizes[2];
 		for (size_t i = 0; i < sm.n_chunks; i++)
@@ -277,12 +342,20 @@ int push_snapshot(struct push_ctx *p)
 		/* an uploaded snapshot starts zero: its memories are new PageMaps and its module a zeroed
 		 * buffer (dfinity/ic rs/replicated_state/src/canister_snapshots.rs, CanisterSnapshot::
 		 * from_metadata; the test replica creates sparse files), so zero pages need not be sent */
-		struct up_target t = {data_request, p, UP_SLICE, !p->all_pages, "upload_canister_snapshot_data"};
+		struct up_target t = {data_request, p, UP_SLICE, !p->all_pages, "upload_canister_snapshot_data",
+		                      p->resume ? check_request : NULL, check_bytes};
 		rc = up_run(p, &t, e, n);
 		progress_end(&p->progress);
-		if (rc != EXIT_OK) {
-			char h[2 * IC_SNAPSHOT_ID_MAX + 1];
-			ic_hex(h, p->sid, p->sid_len);
+		char h[2 * IC_SNAPSHOT_ID_MAX + 1];
+		ic_hex(h, p->sid, p->sid_len);
+		if (rc == EXIT_NETWORK) {
+			/* the network, not the archive: what is written stays, for --resume */
+			cli_warn("the upload stopped part-way: snapshot %s is INCOMPLETE and kept: run the same command with "
+			         "--resume %s to finish it (what is there is read back, only the rest is sent), or delete it "
+			         "(icp canister snapshot delete %s %s); nothing was loaded",
+			         h, h, p->canister_text, h);
+			p->sid_len = 0;
+		} else if (rc != EXIT_OK) {
 			if (snapshot_call(p, "delete_canister_snapshot") == EXIT_OK)
 				cli_warn("the upload stopped part-way: snapshot %s was incomplete and is deleted; nothing was loaded", h);
 			else

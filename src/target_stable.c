@@ -89,7 +89,7 @@ int push_stable(struct push_ctx *p)
 	e.size = info.size;
 	e.name = "stable_memory";
 	progress_init(&p->progress, p->progress.enabled, "push", info.size);
-	struct up_target t = {write_request, p, UP_SLICE, before == 0 && !p->all_pages, p->write_method};
+	struct up_target t = {write_request, p, UP_SLICE, before == 0 && !p->all_pages, p->write_method, NULL, NULL};
 	rc = up_run(p, &t, &e, 1);
 	progress_end(&p->progress);
 	if (rc != EXIT_OK) {

@@ -2,7 +2,11 @@
  * read (and so authenticated) from the archive and sent as one update call, up to `concurrency`
  * calls in flight. The agent copies a call's argument when it is submitted, so memory is bounded
  * by concurrency x slice whatever the archive's size. Slices go out in order; they may complete in
- * any order, which is fine for writes at explicit offsets. */
+ * any order, which is fine for writes at explicit offsets.
+ *
+ * With a target's `check` (push --resume), each slice is first read back from the target and only
+ * sent when the bytes there differ: a flight then remembers the slice's BLAKE2b hash, not its
+ * bytes, and a slice to send is read from the archive again (memory stays bounded). */
 #include "config.h"
 #ifdef HAVE_LIBCURL
 #include <sodium.h>
@@ -15,6 +19,8 @@ struct flight {
 	uint64_t id; /* 0: free */
 	size_t entry;
 	uint64_t off, n;
+	int checking;     /* a read of what the target holds there */
+	uint8_t hash[32]; /* checking: the archive's bytes' BLAKE2b */
 };
 
 struct up {
@@ -26,13 +32,59 @@ struct up {
 	uint64_t done;
 	int rc;
 	struct ic_buf arg;
+	uint8_t *again; /* --resume: a slice read again from the archive, to be sent */
 };
+
+static int start(struct up *u, unsigned k, size_t ei, uint64_t off, const uint8_t *p, size_t n, int checking);
+
+/* A checked slice's reply: 1 if the target holds the archive's bytes there. */
+static int present(struct up *u, const struct flight *f, const struct ic_result *r)
+{
+	const uint8_t *p;
+	size_t n;
+	uint8_t h[32];
+	if (r->status != IC_OK || u->t->got(u->t->ctx, r, &p, &n) != 0 || n != f->n)
+		return 0;
+	crypto_generichash(h, sizeof h, p, n, NULL, 0);
+	return sodium_memcmp(h, f->hash, sizeof h) == 0;
+}
+
+/* A checked slice that differs, or is not there: read it from the archive again and send it in
+ * the same flight. */
+static void send_again(struct up *u, unsigned k)
+{
+	struct flight f = u->f[k];
+	const struct up_entry *e = &u->e[f.entry];
+	int st = f.n ? icarc_archive_read(u->p->a, e->index, f.off, u->again, (size_t)f.n) : ICARC_OK;
+	if (st < 0) {
+		u->rc = cli_fail(st == ICARC_E_AUTH ? EXIT_CORRUPT : cli_exit_for(st), "%s: %s (entry %s at %llu)",
+		                 u->p->archive, icarc_archive_error(u->p->a), e->name, (unsigned long long)f.off);
+		return;
+	}
+	if (start(u, k, f.entry, f.off, u->again, (size_t)f.n, 0) == EXIT_OK)
+		u->inflight++;
+}
 
 static void take_results(struct up *u)
 {
 	struct ic_result *r;
 	while ((r = ic_agent_next(u->p->agent)) != NULL) {
-		struct flight *f = &u->f[(uintptr_t)r->user];
+		unsigned k = (unsigned)(uintptr_t)r->user;
+		struct flight *f = &u->f[k];
+		if (f->checking && (r->status == IC_OK || r->status == IC_E_REJECTED)) {
+			/* a reject (say, a chunk the snapshot does not hold yet) means: not there */
+			int there = present(u, f, r);
+			ic_result_free(r);
+			f->id = 0;
+			u->inflight--;
+			if (there) {
+				u->done += f->n;
+				u->p->present += f->n;
+			} else if (u->rc == EXIT_OK) {
+				send_again(u, k);
+			}
+			continue;
+		}
 		if (r->status == IC_OK) {
 			u->done += f->n;
 			u->p->bytes += f->n;
@@ -60,6 +112,29 @@ static void wait_below(struct up *u, unsigned below)
 	}
 }
 
+/* The call for flight k: the write of p[0..n) at off of entry ei, or with `checking` the read of
+ * what is there (p is then hashed, not kept). */
+static int start(struct up *u, unsigned k, size_t ei, uint64_t off, const uint8_t *p, size_t n, int checking)
+{
+	struct ic_call c;
+	memset(&c, 0, sizeof c);
+	u->arg.len = 0;
+	int bad = checking ? u->t->check(u->t->ctx, &u->e[ei], off, n, &u->arg, &c)
+	                   : u->t->request(u->t->ctx, &u->e[ei], off, p, n, &u->arg, &c);
+	if (bad != 0 || u->arg.oom)
+		return u->rc = cli_fail(EXIT_IO, "out of memory");
+	c.user = (void *)(uintptr_t)k;
+	uint64_t id = ic_agent_submit(u->p->agent, IC_OP_CALL, &c);
+	if (id == 0)
+		return u->rc = cli_fail(EXIT_INTERNAL, "%s: the agent refused the call", u->t->what);
+	u->f[k] = (struct flight){id, ei, off, n, checking, {0}};
+	if (checking)
+		crypto_generichash(u->f[k].hash, sizeof u->f[k].hash, p, n, NULL, 0);
+	else
+		u->p->requests++;
+	return EXIT_OK;
+}
+
 static int submit(struct up *u, size_t ei, uint64_t off, const uint8_t *p, size_t n)
 {
 	wait_below(u, u->nf);
@@ -68,19 +143,10 @@ static int submit(struct up *u, size_t ei, uint64_t off, const uint8_t *p, size_
 	unsigned k = 0;
 	while (u->f[k].id != 0)
 		k++;
-	struct ic_call c;
-	memset(&c, 0, sizeof c);
-	u->arg.len = 0;
-	if (u->t->request(u->t->ctx, &u->e[ei], off, p, n, &u->arg, &c) != 0 || u->arg.oom)
-		return u->rc = cli_fail(EXIT_IO, "out of memory");
-	c.user = (void *)(uintptr_t)k;
-	uint64_t id = ic_agent_submit(u->p->agent, IC_OP_CALL, &c);
-	if (id == 0)
-		return u->rc = cli_fail(EXIT_INTERNAL, "%s: the agent refused the call", u->t->what);
-	u->f[k] = (struct flight){id, ei, off, n};
-	u->inflight++;
-	u->p->requests++;
-	return EXIT_OK;
+	int rc = start(u, k, ei, off, p, n, u->t->check != NULL);
+	if (rc == EXIT_OK)
+		u->inflight++;
+	return rc;
 }
 
 static int zero_page(const uint8_t *p, size_t n)
@@ -130,9 +196,12 @@ int up_run(struct push_ctx *p, const struct up_target *t, const struct up_entry 
 	u.f = calloc(u.nf, sizeof *u.f);
 	uint8_t *buf = malloc(t->slice);
 	ic_buf_init(&u.arg);
-	if (u.f == NULL || buf == NULL) {
+	if (t->check != NULL)
+		u.again = malloc(t->slice);
+	if (u.f == NULL || buf == NULL || (t->check != NULL && u.again == NULL)) {
 		free(u.f);
 		free(buf);
+		free(u.again);
 		return cli_fail(EXIT_IO, "out of memory");
 	}
 	for (size_t i = 0; i < n && u.rc == EXIT_OK; i++) {
@@ -169,6 +238,7 @@ int up_run(struct push_ctx *p, const struct up_target *t, const struct up_entry 
 	wait_below(&u, 1); /* every call in flight ends (an error stops new ones, not these) */
 	free(u.f);
 	free(buf);
+	free(u.again);
 	ic_buf_free(&u.arg);
 	return u.rc;
 }

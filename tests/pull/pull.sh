@@ -61,6 +61,16 @@ expect 7 "an anonymous pull of a snapshot is refused by the replica" -- \
 grep_err "IC0512" "... with the replica's reject code"
 [ ! -e anon.icarc ] && [ ! -e anon.icarc.part ] && ok "no archive left after a refusal" || not_ok "an archive was left behind"
 expect 2 "a malformed snapshot id is a usage error" -- "$ICARC" pull $CID --snapshot 0g $NET -o x.icarc --no-encrypt
+# -o a FIFO (or /dev/null): written in place, never replaced by a renamed ARCHIVE.part
+mkfifo fifo
+timeout 120 cat fifo >fifo.icarc & # (a FIFO replaced by a rename would leave cat waiting)
+cpid=$!
+expect 0 "pull -o FIFO" -- "$ICARC" pull $CID --snapshot "$SID" $NET --identity "$PEM" -o fifo --no-encrypt
+wait $cpid
+[ -p fifo ] && [ ! -e fifo.part ] && ok "... the FIFO is still a FIFO" || not_ok "-o FIFO: $(ls -la fifo*)"
+expect 0 "... and what came through it verifies" -- "$ICARC" verify fifo.icarc
+expect 2 "--resume -o FIFO is refused" -- "$ICARC" pull $CID --snapshot "$SID" $NET --identity "$PEM" -o fifo --no-encrypt --resume
+rm -f fifo fifo.icarc
 expect 6 "an unreachable network is a network error" -- \
 	"$ICARC" pull $CID --snapshot "$SID" --network http://127.0.0.1:9 --root-key fetch -o x.icarc --no-encrypt
 [ ! -e x.icarc ] && [ ! -e x.icarc.part ] && ok "... and leaves nothing to resume behind (nothing was pulled)" ||
