@@ -85,6 +85,14 @@ void net_controller_hint(const struct ic_result *r, const char *canister_text)
 		cli_warn("only a controller of %s may do this: give a controller's --identity", canister_text);
 }
 
+void net_snapshot_limit_hint(const struct ic_result *r)
+{
+	if (r && r->status == IC_E_REJECTED && strstr(r->reject_message, "maximum number of snapshots") != NULL)
+		cli_warn("a canister keeps at most 10 snapshots (icp canister snapshot list): pull --delete-snapshot "
+		         "deletes each one it takes once its archive is complete (backups from cron); pull --snapshot ID "
+		         "--delete-snapshot archives an old one and deletes it; push --replace ID replaces one");
+}
+
 int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, const char *method,
              const struct ic_buf *arg, struct ic_result **res)
 {
@@ -95,6 +103,7 @@ int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char
 	if (r == NULL || r->status != IC_OK) {
 		int rc = net_fail(r, "%s of %s", method, canister_text);
 		net_controller_hint(r, canister_text);
+		net_snapshot_limit_hint(r);
 		ic_result_free(r);
 		return rc;
 	}

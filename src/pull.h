@@ -95,6 +95,8 @@ extern const struct ic_principal net_management; /* aaaaa-aa */
 int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, const char *method,
              const struct ic_buf *arg, struct ic_result **res);
 void net_controller_hint(const struct ic_result *r, const char *canister_text);
+/* After a refusal for the 10-snapshot limit: what to do about it. */
+void net_snapshot_limit_hint(const struct ic_result *r);
 
 /* ---- progress.c: a progress line on a terminal (bytes, rate, ETA, retries) ---- */
 

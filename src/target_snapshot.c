@@ -136,6 +136,7 @@ static int upload_metadata(struct push_ctx *p, const struct ic_snapshot_upload_m
 	if (r == NULL || r->status != IC_OK) {
 		rc = net_fail(r, "%s of %s", method, p->canister_text);
 		net_controller_hint(r, p->canister_text);
+		net_snapshot_limit_hint(r);
 	} else if (ic_mgmt_decode_upload_metadata(r->reply, r->reply_len, p->sid, &p->sid_len, err, sizeof err) != 0) {
 		rc = cli_fail(EXIT_REMOTE, "%s of %s: %s", method, p->canister_text, err);
 	}

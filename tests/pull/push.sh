@@ -307,4 +307,8 @@ admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in j
 	ok "... and replaced it" || not_ok "full canister: $LAST not replaced"
 expect 7 "push into a full canister without --replace is refused" -- "$ICARC" push tiny.icarc $CID $NET --identity "$PEM"
 grep_err "maximum number of snapshots" "... with the IC's reason"
+grep_err "keeps at most 10 snapshots.*push --replace ID" "... and what to do about it"
+expect 7 "pull --snapshot new of a full canister is refused" -- \
+	"$ICARC" pull $CID --snapshot new --stop $NET --identity "$PEM" -o full.icarc --no-encrypt
+grep_err "pull --delete-snapshot deletes each one" "... pointing at --delete-snapshot (backups from cron)"
 done_testing
