@@ -1,7 +1,7 @@
 /* uploader.c - the write side of the stream encoder: archive entries cut into slices, each slice
  * read (and so authenticated) from the archive and sent as one update call, up to `concurrency`
- * calls in flight. The agent copies a call's argument when it is submitted, so memory is bounded
- * by concurrency x slice whatever the archive's size. Slices go out in order; they may complete in
+ * calls in flight. The agent copies a call's argument when it is submitted (and keeps it only in
+ * the signed envelope), so memory is bounded by concurrency x slice whatever the archive's size. Slices go out in order; they may complete in
  * any order, which is fine for writes at explicit offsets.
  *
  * With a target's `check` (push --resume), each slice is first read back from the target and only

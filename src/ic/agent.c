@@ -46,6 +46,7 @@ struct op {
 	int maybe_delivered; /* a call attempt got no clear answer: it may have reached the IC */
 	int checking;        /* polling the old request id before signing the call again */
 	uint64_t expiry_ns;  /* ingress_expiry of the call's current request id */
+	struct ic_buf poll_env; /* a call's read_state of its status (env keeps the call itself) */
 	struct ic_http_req http;
 	struct ic_result *res;
 };
@@ -284,6 +285,21 @@ static void finish(struct ic_agent *a, struct op *op, int status, const char *fm
 
 /* ---- building requests ---- */
 
+/* A call or query argument of this size or more lives only in the op's envelope once signed. */
+#define ARG_KEPT_IN_ENVELOPE (64U << 10)
+
+/* The argument inside a signed envelope (content.arg), pointing into it. */
+static int arg_of_envelope(const struct ic_buf *env, const uint8_t **arg, size_t *len)
+{
+	struct ic_cbor_doc d;
+	if (ic_cbor_decode(env->p, env->len, NULL, &d, NULL, 0) != 0)
+		return -1;
+	size_t content = ic_cbor_map_get(&d, 0, "content");
+	int rc = ic_cbor_get_bytes(&d, ic_cbor_map_get(&d, content, "arg"), arg, len);
+	ic_cbor_doc_free(&d);
+	return rc;
+}
+
 static int sign_envelope(struct ic_agent *a, struct op *op)
 {
 	struct ic_request rq;
@@ -308,6 +324,8 @@ static int sign_envelope(struct ic_agent *a, struct op *op)
 		rq.method = op->method;
 		rq.arg = op->arg;
 		rq.arg_len = op->arg_len;
+		if (op->arg == NULL && arg_of_envelope(&op->env, &rq.arg, &rq.arg_len) != 0)
+			return -1;
 		if (op->kind == IC_OP_CALL) { /* as both agents do: a fresh 16-byte nonce per update */
 			randombytes_buf(rq.nonce, 16);
 			rq.nonce_len = 16;
@@ -315,9 +333,21 @@ static int sign_envelope(struct ic_agent *a, struct op *op)
 	}
 	uint8_t rid[32];
 	char err[200];
-	op->env.len = 0;
-	if (ic_envelope_build(&rq, who, &op->env, rid, err, sizeof err) != 0)
+	/* a new envelope of the call itself takes its argument from the old one, so both exist for a
+	 * moment; a status poll goes to its own buffer */
+	struct ic_buf next;
+	ic_buf_init(&next);
+	if (ic_envelope_build(&rq, who, &next, rid, err, sizeof err) != 0) {
+		ic_buf_free(&next);
 		return -1;
+	}
+	struct ic_buf *env = op->phase == PH_POLL ? &op->poll_env : &op->env;
+	ic_buf_free(env);
+	*env = next;
+	if (op->phase == PH_SUBMIT && op->arg != NULL && op->arg_len >= ARG_KEPT_IN_ENVELOPE) {
+		free(op->arg); /* the envelope holds it: one copy of an upload's 2 MB per call, not two */
+		op->arg = NULL;
+	}
 	if (op->phase == PH_SUBMIT) {
 		memcpy(op->rid, rid, 32);
 		op->expiry_ns = rq.ingress_expiry;
@@ -369,8 +399,9 @@ static void send_op(struct ic_agent *a, struct op *op)
 		}
 	}
 	url_for(a, op, op->http.url, sizeof op->http.url);
-	op->http.body = op->env.p;
-	op->http.body_len = op->env.len;
+	const struct ic_buf *env = op->phase == PH_POLL ? &op->poll_env : &op->env;
+	op->http.body = env->p;
+	op->http.body_len = env->len;
 	op->http.owner = op;
 	if (ic_http_start(a->http, &op->http) != 0) {
 		finish(a, op, IC_E_NETWORK, "%s", op->http.error);
@@ -381,7 +412,7 @@ static void send_op(struct ic_agent *a, struct op *op)
 	if (op->phase == PH_POLL)
 		a->st.polls++;
 	op->state = ST_HTTP;
-	logf_(a, "op %llu: POST %s (%zu bytes)", (unsigned long long)op->id, op->http.url, op->env.len);
+	logf_(a, "op %llu: POST %s (%zu bytes)", (unsigned long long)op->id, op->http.url, op->http.body_len);
 }
 
 static void schedule(struct op *op, uint64_t delay_ms)
@@ -1179,6 +1210,7 @@ static struct op *new_op(struct ic_agent *a, enum ic_op kind, enum purpose purpo
 	op->res->id = op->id;
 	op->res->op = kind;
 	ic_buf_init(&op->env);
+	ic_buf_init(&op->poll_env);
 	ic_buf_init(&op->http.resp);
 	op->next = a->ops;
 	a->ops = op;
@@ -1191,6 +1223,7 @@ static void free_op(struct ic_agent *a, struct op *op)
 		ic_http_abort(a->http, &op->http);
 	ic_http_body_free(a->http, &op->http);
 	ic_buf_free(&op->env);
+	ic_buf_free(&op->poll_env);
 	free(op->method);
 	free(op->arg);
 	free(op->paths);

@@ -552,6 +552,48 @@ static void test_no_v4(void)
 	admin_faults("{}");
 }
 
+/* Update calls with a 200,000-byte argument, retried under the faults with a new signature each
+ * time: the agent keeps such an argument only in the signed envelope and takes it from there to
+ * sign again. stable_write of the bytes already there, read back: a garbled argument would show. */
+static void big_calls_resigned(struct ic_agent *a)
+{
+	enum { N = 200000 };
+	struct ic_agent_stats st0, st1;
+	ic_agent_stats(a, &st0);
+	int good = 0, calls = 0;
+	for (uint64_t off = 0; calls < 10 && off + N <= stable_len; off += 300000, calls++) {
+		struct ic_buf b;
+		ic_buf_init(&b);
+		static const uint8_t hdr[] = {'D', 'I', 'D', 'L', 1, 0x6d, 0x7b, 2, 0x78, 0};
+		ic_buf_put(&b, hdr, sizeof hdr);
+		for (int i = 0; i < 8; i++)
+			ic_buf_put_u8(&b, (uint8_t)(off >> (8 * i)));
+		ic_buf_put_leb(&b, N);
+		ic_buf_put(&b, stable + off, N);
+		struct ic_call c = call_of(&canister, "stable_write", &b);
+		struct ic_result *r = ic_agent_run(a, IC_OP_CALL, &c);
+		good += r && r->status == IC_OK;
+		ic_result_free(r);
+		ic_buf_free(&b);
+		ic_agent_stats(a, &st1);
+		if (st1.resigns > st0.resigns)
+			break;
+	}
+	ic_agent_stats(a, &st1);
+	struct ic_buf b;
+	ic_buf_init(&b);
+	arg_read(&b, 0, 300000ULL * (unsigned)calls + N);
+	struct ic_result *r = query(a, "stable_read", &b);
+	const uint8_t *p;
+	size_t n;
+	int same = blob_reply(r, &p, &n) == 0 && n == 300000ULL * (unsigned)calls + N && memcmp(p, stable, n) == 0;
+	ic_result_free(r);
+	ic_buf_free(&b);
+	TAP_OK(good == calls + (calls < 10) && st1.resigns > st0.resigns && same,
+	       "faults: %d update calls of 200,000-byte arguments, signed again from their envelopes (%llu re-signs), "
+	       "wrote what they carried", good, (unsigned long long)(st1.resigns - st0.resigns));
+}
+
 static void test_faults(void)
 {
 	if (!TAP_OK(admin_faults("{\"rate_503\":0.2,\"rate_429\":0.1,\"rate_500\":0.05,\"retry_after\":1,\"reset_rate\":0.1,"
@@ -565,6 +607,7 @@ static void test_faults(void)
 	if (a != NULL && take_snapshot(a, &s, "faults") == 0) {
 		read_slices(a, &s, "faults");
 		test_queries(a);
+		big_calls_resigned(a);
 		struct ic_agent_stats st;
 		ic_agent_stats(a, &st);
 		TAP_OK(st.retries > 0, "faults: everything succeeded after %llu retries", (unsigned long long)st.retries);
