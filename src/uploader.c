@@ -1,8 +1,9 @@
 /* uploader.c - the write side of the stream encoder: archive entries cut into slices, each slice
  * read (and so authenticated) from the archive and sent as one update call, up to `concurrency`
  * calls in flight. The agent copies a call's argument when it is submitted (and keeps it only in
- * the signed envelope), so memory is bounded by concurrency x slice whatever the archive's size. Slices go out in order; they may complete in
- * any order, which is fine for writes at explicit offsets.
+ * the signed envelope), so memory is bounded by concurrency x slice whatever the archive's size.
+ * Slices go out in order; they may complete in any order, which is fine for writes at explicit
+ * offsets.
  *
  * With a target's `check` (push --resume), each slice is first read back from the target and only
  * sent when the bytes there differ: a flight then remembers the slice's BLAKE2b hash, not its
@@ -89,7 +90,8 @@ static void take_results(struct up *u)
 			u->done += f->n;
 			u->p->bytes += f->n;
 		} else if (u->rc == EXIT_OK) {
-			u->rc = net_fail(r, "%s of %s (%s, %llu bytes at %llu)", u->t->what, u->p->canister_text,
+			u->rc = net_fail(r, "%s%s of %s (%s, %llu bytes at %llu)", f->checking ? "reading back for " : "",
+			                 u->t->what, u->p->canister_text,
 			                 u->e[f->entry].name, (unsigned long long)f->n, (unsigned long long)f->off);
 		}
 		f->id = 0;
