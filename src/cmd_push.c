@@ -51,10 +51,9 @@ static void usage(FILE *f)
 	        "  --verbose           log requests and retries\n\n"
 	        "Exit codes: 0 ok, 2 usage, 3 I/O, 4 the archive is damaged (nothing of the damaged chunk is sent;\n"
 	        "an incomplete snapshot is deleted), 5 key, 6 network (an incomplete snapshot is kept for\n"
-	        "--resume), 7 remote (the IC or the canister refused,\n"
-	        "e.g. an identity that is not a controller), 130 interrupted (Ctrl-C or SIGTERM during a snapshot\n"
-	        "upload: the calls in flight end and the incomplete snapshot is deleted; a second one stops at\n"
-	        "once and leaves it).\n");
+	        "--resume), 7 remote (the IC or the canister refused, e.g. an identity that is not a controller),\n"
+	        "130 interrupted (Ctrl-C or SIGTERM during a snapshot upload: the calls in flight end and the\n"
+	        "incomplete snapshot is deleted; a second one stops at once and leaves it).\n");
 }
 
 static void json_summary(const struct push_ctx *p, int stable, const char *network, const char *principal,
