@@ -1,6 +1,7 @@
 // Certified state: a labeled tree, its witness for the requested paths, the root hash and the BLS
 // signature. Layout and hashing: SPEC certification.md (../shared/docs/ic-protocol.md §5).
 import { Worker } from 'node:worker_threads';
+import { webcrypto } from 'node:crypto'; // not globalThis.crypto: Debian 12's Node 18 has it only behind a flag
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { sha256, utf8, concat, compareBytes, unhex } from './util.mjs';
 
@@ -76,7 +77,7 @@ export async function hashLeafAhead(bytes) {
   } else {
     whole = concat(D_LEAF, bytes);
   }
-  const h = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', whole));
+  const h = new Uint8Array(await webcrypto.subtle.digest('SHA-256', whole));
   leafHashes.set(bytes, h);
   if (key) { if (zeroLeaves.size >= 8) zeroLeaves.clear(); zeroLeaves.set(key, h); }
 }
