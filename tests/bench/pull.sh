@@ -1,6 +1,7 @@
 #!/bin/sh
 # pull.sh - `make bench-pull`, and the end of `make bench`: icarc pull of a snapshot against the same end
-# result by hand, `icp canister snapshot download` then `zstd -T2 -3 | age -r`, on tests/replica at
+# result by hand, `icp canister snapshot download` then `zstd -T2 -3 | age -r` (and the way back: icarc
+# push against `age -d | zstd -d` then `icp canister snapshot upload`), on tests/replica at
 # 0 ms and 200 ms latency; wall time, peak RSS, and icarc's throughput as a fraction of what the
 # replica serves to a client that verifies nothing (tests/replica/bench.mjs, as many in flight as icarc).
 # Environment: BENCH_PULL_SIZE (default 1G; a quarter of it random data, the rest zero pages, as
@@ -68,7 +69,24 @@ for lat in $LATS; do
 	printf '%-8s %-34s %9s %10s %9s\n' "${lat}ms" "icarc pull (-r, zstd -3)" "$s3" "$((m3 / 1024))" "$("$PY" -c "print('%.1f' % ($bytes / $s3 / 1e6))")"
 	echo "$lat $s3" >>icarc.times
 	printf '%-8s %-34s %9s\n' "" "speed-up" "$("$PY" -c "print('%.2fx' % ($hs / $s3))")"
-	rm -rf dl hand.tar.zst.age pull.icarc
+	# the way back, as a new snapshot: by hand, decrypt, decompress, unpack and `icp canister snapshot
+	# upload`; icarc push of its archive (each snapshot deleted after)
+	rm -rf up
+	mkdir up
+	/usr/bin/time -f '%e %M' -o t4 sh -c 'age -d -i "$0" hand.tar.zst.age | zstd -d -q | tar -C up -xf -' age.key || echo "unpacking failed"
+	/usr/bin/time -f '%e %M' -o t5 "$ICP" canister snapshot upload $CID -i up -n "$URL" -k fetch --identity owner -q >up.id 2>/dev/null || echo "icp upload failed"
+	"$ICP" canister snapshot delete $CID "$(tail -1 up.id)" -n "$URL" -k fetch --identity owner >/dev/null 2>&1
+	read -r s4 m4 <t4
+	read -r s5 m5 <t5
+	us=$("$PY" -c "print('%.2f' % ($s4 + $s5))")
+	um=$(( (m4 > m5 ? m4 : m5) / 1024 ))
+	printf '%-8s %-34s %9s %10s %9s\n' "${lat}ms" "age -d | zstd -d | icp upload" "$us" "$um" "$("$PY" -c "print('%.1f' % ($bytes / $us / 1e6))")"
+	/usr/bin/time -f '%e %M' -o t6 "$ICARC" push pull.icarc $CID $NET -i icarc.key --no-progress >push.id 2>/dev/null || echo "icarc push failed"
+	"$ICP" canister snapshot delete $CID "$(tail -1 push.id)" -n "$URL" -k fetch --identity owner >/dev/null 2>&1
+	read -r s6 m6 <t6
+	printf '%-8s %-34s %9s %10s %9s\n' "${lat}ms" "icarc push (-i)" "$s6" "$((m6 / 1024))" "$("$PY" -c "print('%.1f' % ($bytes / $s6 / 1e6))")"
+	printf '%-8s %-34s %9s\n' "" "speed-up" "$("$PY" -c "print('%.2fx' % ($us / $s6))")"
+	rm -rf dl up hand.tar.zst.age pull.icarc
 done
 curl -sf -X POST -H 'content-type: application/json' -d '{}' "$URL/_/faults" >/dev/null
 # what the replica serves to a client that checks nothing (it takes the canister over: last)
