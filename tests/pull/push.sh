@@ -30,7 +30,9 @@ entries() {
 	done
 	rm -f "$pfx.x"
 }
-snapshots() { admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["snapshots"]))'; }
+snapshot_ids() { admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; [print(s["id"]) for s in json.load(sys.stdin)["snapshots"]]'; }
+snapshots() { snapshot_ids | wc -l; }
+has_snapshot() { snapshot_ids | grep -qx "$1"; }
 patch_stable() { admin POST /_/canisters/$1/memory "{\"offset\":$2,\"hex\":\"$3\"}" >/dev/null || not_ok "cannot patch $1"; }
 
 # --- snapshot archives -------------------------------------------------------------------------
@@ -166,7 +168,7 @@ same s1.sums s3.sums "... and the canister holds the pulled state again"
 patch_stable $CID 8 cafe
 expect 0 "push without --load prints the snapshot id" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K
 USID=$(head -1 out.txt)
-admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if sys.argv[1] in ids else 1)' "$USID" &&
+has_snapshot "$USID" &&
 	ok "... which the canister lists ($USID)" || not_ok "snapshot '$USID' not listed"
 "$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nl.icarc --no-encrypt 2>/dev/null &&
 	"$ICARC" extract --entry stable_memory -o nl.bin nl.icarc &&
@@ -174,7 +176,7 @@ admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in j
 	ok "... and the canister's state is not loaded" || not_ok "push without --load changed the canister"
 expect 0 "push --replace the snapshot just made" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --replace "$USID"
 RSID=$(head -1 out.txt)
-admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$USID" "$RSID" &&
+! has_snapshot "$USID" && has_snapshot "$RSID" &&
 	ok "... replaced it" || not_ok "--replace did not replace $USID"
 
 # a damaged archive: a byte flipped in a stable_memory chunk (found with verify)
@@ -198,7 +200,7 @@ expect 4 "push --load --stop --replace of the damaged archive stops with exit 4"
 grep_err "bad.icarc: .*stable_memory" "... naming the archive and the entry"
 grep_err "incomplete and is deleted; nothing was loaded" "... and saying the incomplete snapshot is deleted"
 [ "$(snapshots)" = "$n0" ] && ok "... no snapshot is left" || not_ok "the incomplete snapshot is still there"
-admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; sys.exit(0 if sys.argv[1] in [s["id"] for s in json.load(sys.stdin)["snapshots"]] else 1)' "$RSID" &&
+has_snapshot "$RSID" &&
 	ok "... and the snapshot it was to replace is still there" || not_ok "a failed --replace push lost snapshot $RSID"
 "$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nl2.icarc --no-encrypt 2>/dev/null &&
 	"$ICARC" extract --entry stable_memory -o nl2.bin nl2.icarc &&
@@ -300,10 +302,10 @@ while [ "$(snapshots)" -lt 10 ] && [ $i -lt 12 ]; do
 	i=$((i + 1))
 done
 [ "$(snapshots)" = 10 ] && ok "the canister holds 10 snapshots" || not_ok "could not fill the snapshots: $(cat err.txt)"
-LAST=$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["snapshots"][-1]["id"])')
+LAST=$(snapshot_ids | tail -1)
 expect 0 "push --replace into a full canister" -- "$ICARC" push tiny.icarc $CID $NET --identity "$PEM" --replace "$LAST"
 grep_err "replaced as the upload begins" "... warns that the old snapshot goes first"
-admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; ids=[s["id"] for s in json.load(sys.stdin)["snapshots"]]; sys.exit(0 if len(ids) == 10 and sys.argv[1] not in ids and sys.argv[2] in ids else 1)' "$LAST" "$(head -1 out.txt)" &&
+[ "$(snapshots)" = 10 ] && ! has_snapshot "$LAST" && has_snapshot "$(head -1 out.txt)" &&
 	ok "... and replaced it" || not_ok "full canister: $LAST not replaced"
 expect 7 "push into a full canister without --replace is refused" -- "$ICARC" push tiny.icarc $CID $NET --identity "$PEM"
 grep_err "maximum number of snapshots" "... with the IC's reason"
