@@ -33,6 +33,12 @@ entries() {
 snapshot_ids() { admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; [print(s["id"]) for s in json.load(sys.stdin)["snapshots"]]'; }
 snapshots() { snapshot_ids | wc -l; }
 has_snapshot() { snapshot_ids | grep -qx "$1"; }
+# bytes 8 and 9 of the canister's stable memory, in hex, as a pull reads them
+stable_8() {
+	"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o s8.icarc --no-encrypt 2>/dev/null &&
+		"$ICARC" extract --entry stable_memory -o s8.bin s8.icarc && dd if=s8.bin bs=1 skip=8 count=2 2>/dev/null | od -An -tx1 | tr -d ' '
+	rm -f s8.icarc s8.bin
+}
 patch_stable() { admin POST /_/canisters/$1/memory "{\"offset\":$2,\"hex\":\"$3\"}" >/dev/null || not_ok "cannot patch $1"; }
 
 # --- snapshot archives -------------------------------------------------------------------------
@@ -170,10 +176,7 @@ expect 0 "push without --load prints the snapshot id" -- "$ICARC" push s1.icarc 
 USID=$(head -1 out.txt)
 has_snapshot "$USID" &&
 	ok "... which the canister lists ($USID)" || not_ok "snapshot '$USID' not listed"
-"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nl.icarc --no-encrypt 2>/dev/null &&
-	"$ICARC" extract --entry stable_memory -o nl.bin nl.icarc &&
-	[ "$(dd if=nl.bin bs=1 skip=8 count=2 2>/dev/null | od -An -tx1 | tr -d ' ')" = cafe ] &&
-	ok "... and the canister's state is not loaded" || not_ok "push without --load changed the canister"
+[ "$(stable_8)" = cafe ] && ok "... and the canister's state is not loaded" || not_ok "push without --load changed the canister"
 expect 0 "push --replace the snapshot just made" -- "$ICARC" push s1.icarc $CID $NET --identity "$PEM" $K --replace "$USID"
 RSID=$(head -1 out.txt)
 ! has_snapshot "$USID" && has_snapshot "$RSID" &&
@@ -202,10 +205,7 @@ grep_err "incomplete and is deleted; nothing was loaded" "... and saying the inc
 [ "$(snapshots)" = "$n0" ] && ok "... no snapshot is left" || not_ok "the incomplete snapshot is still there"
 has_snapshot "$RSID" &&
 	ok "... and the snapshot it was to replace is still there" || not_ok "a failed --replace push lost snapshot $RSID"
-"$ICARC" pull $CID --stable-memory $NET --identity "$PEM" -o nl2.icarc --no-encrypt 2>/dev/null &&
-	"$ICARC" extract --entry stable_memory -o nl2.bin nl2.icarc &&
-	[ "$(dd if=nl2.bin bs=1 skip=8 count=2 2>/dev/null | od -An -tx1 | tr -d ' ')" = beef ] &&
-	ok "... nothing was loaded" || not_ok "the damaged push changed the canister"
+[ "$(stable_8)" = beef ] && ok "... nothing was loaded" || not_ok "the damaged push changed the canister"
 [ "$(admin GET /_/canisters/$CID | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] &&
 	ok "... and the canister runs" || not_ok "canister not running after the damaged push"
 
