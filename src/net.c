@@ -111,6 +111,35 @@ int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char
 	return EXIT_OK;
 }
 
+int net_canister_call(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text,
+                      const char *method)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, canister);
+	struct ic_result *r;
+	int rc = net_mgmt(a, canister, canister_text, method, &b, &r);
+	ic_buf_free(&b);
+	ic_result_free(r);
+	return rc;
+}
+
+int net_canister_status(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, char *out,
+                        size_t outlen)
+{
+	struct ic_buf b;
+	ic_buf_init(&b);
+	ic_mgmt_arg_canister(&b, canister);
+	struct ic_result *r;
+	int rc = net_mgmt(a, canister, canister_text, "canister_status", &b, &r);
+	ic_buf_free(&b);
+	char err[300];
+	if (rc == EXIT_OK && ic_mgmt_decode_status(r->reply, r->reply_len, out, outlen, err, sizeof err) != 0)
+		rc = cli_fail(EXIT_REMOTE, "canister_status of %s: %s", canister_text, err);
+	ic_result_free(r);
+	return rc;
+}
+
 struct ic_result *net_run(struct ic_agent *a, enum ic_op op, const struct ic_principal *canister,
                           const struct ic_principal *effective, const char *method, const uint8_t *arg, size_t len)
 {

@@ -95,6 +95,12 @@ extern const struct ic_principal net_management; /* aaaaa-aa */
 int net_mgmt(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, const char *method,
              const struct ic_buf *arg, struct ic_result **res);
 void net_controller_hint(const struct ic_result *r, const char *canister_text);
+/* A management call whose argument is {canister_id} (stop_canister, start_canister); exit code. */
+int net_canister_call(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text,
+                      const char *method);
+/* canister_status: "running", "stopping" or "stopped" into out; exit code. */
+int net_canister_status(struct ic_agent *a, const struct ic_principal *canister, const char *canister_text, char *out,
+                        size_t outlen);
 /* After a refusal for the 10-snapshot limit: what to do about it. */
 void net_snapshot_limit_hint(const struct ic_result *r);
 

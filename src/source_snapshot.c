@@ -71,44 +71,16 @@ static int mgmt(struct pull_ctx *p, const char *method, struct ic_buf *arg, stru
 	return rc;
 }
 
-static int simple_call(struct pull_ctx *p, const char *method)
-{
-	struct ic_buf b;
-	ic_buf_init(&b);
-	ic_mgmt_arg_canister(&b, &p->canister);
-	struct ic_result *r;
-	int rc = mgmt(p, method, &b, &r);
-	ic_buf_free(&b);
-	ic_result_free(r);
-	return rc;
-}
-
-/* "running", "stopping" or "stopped" into out. */
-static int canister_status(struct pull_ctx *p, char *out, size_t outlen)
-{
-	struct ic_buf b;
-	ic_buf_init(&b);
-	ic_mgmt_arg_canister(&b, &p->canister);
-	struct ic_result *r;
-	int rc = mgmt(p, "canister_status", &b, &r);
-	ic_buf_free(&b);
-	char err[300];
-	if (rc == EXIT_OK && ic_mgmt_decode_status(r->reply, r->reply_len, out, outlen, err, sizeof err) != 0)
-		rc = cli_fail(EXIT_REMOTE, "canister_status of %s: %s", p->canister_text, err);
-	ic_result_free(r);
-	return rc;
-}
-
 static int take(struct pull_ctx *p, int stop)
 {
 	int rc;
 	if (stop) {
-		rc = simple_call(p, "stop_canister");
+		rc = net_canister_call(p->agent, &p->canister, p->canister_text, "stop_canister");
 		if (rc != EXIT_OK)
 			return rc;
 	} else {
 		char st[32];
-		rc = canister_status(p, st, sizeof st);
+		rc = net_canister_status(p->agent, &p->canister, p->canister_text, st, sizeof st);
 		if (rc != EXIT_OK)
 			return rc;
 		if (strcmp(st, "stopped") != 0)
@@ -135,7 +107,7 @@ static int take(struct pull_ctx *p, int stop)
 		ic_result_free(r);
 	}
 	if (stop) { /* start it again, whatever happened */
-		int rc2 = simple_call(p, "start_canister");
+		int rc2 = net_canister_call(p->agent, &p->canister, p->canister_text, "start_canister");
 		if (rc == EXIT_OK)
 			rc = rc2;
 	}

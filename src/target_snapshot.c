@@ -50,33 +50,6 @@ int push_mgmt(struct push_ctx *p, const char *method, struct ic_buf *arg, struct
 	return net_mgmt(p->agent, &p->canister, p->canister_text, method, arg, res);
 }
 
-static int canister_call(struct push_ctx *p, const char *method)
-{
-	struct ic_buf b;
-	ic_buf_init(&b);
-	ic_mgmt_arg_canister(&b, &p->canister);
-	struct ic_result *r;
-	int rc = push_mgmt(p, method, &b, &r);
-	ic_buf_free(&b);
-	ic_result_free(r);
-	return rc;
-}
-
-static int status(struct push_ctx *p, char *st, size_t len)
-{
-	struct ic_buf b;
-	ic_buf_init(&b);
-	ic_mgmt_arg_canister(&b, &p->canister);
-	struct ic_result *r;
-	int rc = push_mgmt(p, "canister_status", &b, &r);
-	ic_buf_free(&b);
-	char err[300];
-	if (rc == EXIT_OK && ic_mgmt_decode_status(r->reply, r->reply_len, st, len, err, sizeof err) != 0)
-		rc = cli_fail(EXIT_REMOTE, "canister_status of %s: %s", p->canister_text, err);
-	ic_result_free(r);
-	return rc;
-}
-
 static int sid_call(struct push_ctx *p, const char *method, const uint8_t *sid, size_t sid_len)
 {
 	struct ic_buf b;
@@ -261,13 +234,13 @@ static int load(struct push_ctx *p)
 {
 	int rc = EXIT_OK;
 	if (p->stop)
-		rc = canister_call(p, "stop_canister");
+		rc = net_canister_call(p->agent, &p->canister, p->canister_text, "stop_canister");
 	if (rc == EXIT_OK) {
 		rc = snapshot_call(p, "load_canister_snapshot");
 		p->loaded = rc == EXIT_OK;
 	}
 	if (p->stop) { /* start it again, whatever happened */
-		int rc2 = canister_call(p, "start_canister");
+		int rc2 = net_canister_call(p->agent, &p->canister, p->canister_text, "start_canister");
 		if (rc == EXIT_OK)
 			rc = rc2;
 	}
@@ -315,7 +288,7 @@ int push_snapshot(struct push_ctx *p)
 	/* a load needs a stopped canister: say so before uploading anything */
 	if (rc == EXIT_OK && p->load && !p->stop) {
 		char s[32];
-		rc = status(p, s, sizeof s);
+		rc = net_canister_status(p->agent, &p->canister, p->canister_text, s, sizeof s);
 		if (rc == EXIT_OK && strcmp(s, "stopped") != 0)
 			rc = cli_fail(EXIT_USAGE,
 			              "canister %s is %s: a snapshot is loaded into a stopped canister: stop it first (icp "
