@@ -19,4 +19,7 @@
 /* EXIT_OK when `c` was one of NET_OPTIONS (stored in no), EXIT_USAGE on a bad value (message
  * printed), -1 for another option. */
 int net_option(struct net_opts *no, int c, const char *arg);
+/* The CANISTER argument: a canister id (not the management canister, not a user's principal) into
+ * *canister and its canonical text. EXIT_OK, or EXIT_USAGE with a message. */
+int net_canister_arg(const char *text, struct ic_principal *canister, char canonical[IC_PRINCIPAL_MAXTEXT]);
 #endif

@@ -291,11 +291,8 @@ int cmd_pull(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "give one source: --snapshot new|ID or --stable-memory");
 	if (stop && !snapshot)
 		return cli_fail(EXIT_USAGE, "--stop goes with --snapshot new");
-	char err[300];
-	const char *cid = argv[optind];
-	if (ic_principal_from_text(&p.canister, cid, strlen(cid), err, sizeof err) != 0)
-		return cli_fail(EXIT_USAGE, "canister '%s': %s", cid, err);
-	ic_principal_to_text(&p.canister, p.canister_text);
+	if (net_canister_arg(argv[optind], &p.canister, p.canister_text) != EXIT_OK)
+		return EXIT_USAGE;
 	p.progress.enabled = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
 	p.json = json;
 	p.enc.concurrency = no.concurrency;

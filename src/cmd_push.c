@@ -224,11 +224,8 @@ int cmd_push(int argc, char **argv)
 	p.replace = replace ? rep : NULL;
 	p.resume = resume ? res : NULL;
 	p.archive = argv[optind];
-	const char *cid = argv[optind + 1];
-	char err[300];
-	if (ic_principal_from_text(&p.canister, cid, strlen(cid), err, sizeof err) != 0)
-		return cli_fail(EXIT_USAGE, "canister '%s': %s", cid, err);
-	ic_principal_to_text(&p.canister, p.canister_text);
+	if (net_canister_arg(argv[optind + 1], &p.canister, p.canister_text) != EXIT_OK)
+		return EXIT_USAGE;
 	p.concurrency = no.concurrency;
 	p.progress.enabled = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
 #ifdef HAVE_LIBCURL

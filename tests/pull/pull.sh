@@ -61,6 +61,10 @@ expect 7 "an anonymous pull of a snapshot is refused by the replica" -- \
 grep_err "IC0512" "... with the replica's reject code"
 [ ! -e anon.icarc ] && [ ! -e anon.icarc.part ] && ok "no archive left after a refusal" || not_ok "an archive was left behind"
 expect 2 "a malformed snapshot id is a usage error" -- "$ICARC" pull $CID --snapshot 0g $NET -o x.icarc --no-encrypt
+expect 2 "the management canister is not a canister to back up" -- "$ICARC" pull aaaaa-aa --snapshot new $NET -o x.icarc --no-encrypt
+grep_err "management canister" "... saying so"
+expect 2 "nor is the anonymous principal" -- "$ICARC" pull 2vxsx-fae --stable-memory $NET -o x.icarc --no-encrypt
+grep_err "not a canister id" "... saying so"
 # -o a FIFO (or /dev/null): written in place, never replaced by a renamed ARCHIVE.part
 mkfifo fifo
 timeout 120 cat fifo >fifo.icarc & # (a FIFO replaced by a rename would leave cat waiting)
