@@ -26,8 +26,8 @@ case "$rc:$msg" in 5:*encrypted*export*) echo "ok: encrypted refused: $msg" ;; *
 # and a missing or wrong one is a clear error of the network command, not a failure to start
 if command -v ldd >/dev/null && [ -x "$(dirname "$icarc")/.libs/$(basename "$icarc")" ]; then real=$(dirname "$icarc")/.libs/$(basename "$icarc"); else real=$icarc; fi
 if ldd "$real" 2>/dev/null | grep -q libcurl; then echo "FAIL: icarc links libcurl at start"; fail=1; else echo "ok: libcurl not loaded at start"; fi
-msg=$(ICARC_LIBCURL=/nonexistent/libcurl.so.4 "$icarc" pull aaaaa-aa --stable-memory --network http://127.0.0.1:9 --root-key mainnet --no-encrypt -o "${TMPDIR:-/tmp}/icarc-nocurl.$$" 2>&1); rc=$?
+msg=$(ICARC_LIBCURL=/nonexistent/libcurl.so.4 "$icarc" pull ryjl3-tyaaa-aaaaa-aaaba-cai --stable-memory --network http://127.0.0.1:9 --root-key mainnet --no-encrypt -o "${TMPDIR:-/tmp}/icarc-nocurl.$$" 2>&1); rc=$?
 case "$rc:$msg" in 6:*libcurl*nonexistent*) echo "ok: libcurl missing: exit 6: $msg" ;; *) echo "FAIL: libcurl missing: $rc $msg"; fail=1 ;; esac
-msg=$(ICARC_LIBCURL=libc.so.6 "$icarc" pull aaaaa-aa --stable-memory --network http://127.0.0.1:9 --root-key mainnet --no-encrypt -o "${TMPDIR:-/tmp}/icarc-nocurl.$$" 2>&1); rc=$?
+msg=$(ICARC_LIBCURL=libc.so.6 "$icarc" pull ryjl3-tyaaa-aaaaa-aaaba-cai --stable-memory --network http://127.0.0.1:9 --root-key mainnet --no-encrypt -o "${TMPDIR:-/tmp}/icarc-nocurl.$$" 2>&1); rc=$?
 case "$rc:$msg" in 6:*"has no curl_global_init"*) echo "ok: not a libcurl: exit 6: $msg" ;; *) echo "FAIL: not a libcurl: $rc $msg"; fail=1 ;; esac
 exit $fail
