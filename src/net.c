@@ -140,6 +140,16 @@ int net_canister_status(struct ic_agent *a, const struct ic_principal *canister,
 	return rc;
 }
 
+void net_mgmt_call_of(struct ic_call *c, const struct ic_principal *canister, const char *method,
+                      const struct ic_buf *arg)
+{
+	c->canister = net_management;
+	c->effective = *canister;
+	c->method = method;
+	c->arg = arg->p;
+	c->arg_len = arg->len;
+}
+
 struct ic_result *net_run(struct ic_agent *a, enum ic_op op, const struct ic_principal *canister,
                           const struct ic_principal *effective, const char *method, const uint8_t *arg, size_t len)
 {

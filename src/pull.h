@@ -197,6 +197,11 @@ struct pull_ctx {
 };
 /* `--snapshot new|ID`: take (optionally stopping the canister) or use a snapshot, then read it. */
 int pull_snapshot(struct pull_ctx *p, const char *which, int stop);
+/* A management-canister call of `method` about `canister` (its effective canister), arg borrowed. */
+void net_mgmt_call_of(struct ic_call *c, const struct ic_principal *canister, const char *method,
+                      const struct ic_buf *arg);
+/* The snapshot API's kind of each component: 0 wasm module, 1 wasm memory, 2 stable memory, 3 chunk. */
+extern const enum ic_snapshot_kind snapshot_kind[4];
 /* The read_canister_snapshot_data call for len bytes at off of a component (kind 0 wasm module,
  * 1 wasm memory, 2 stable memory; 3 the chunk-store entry `hash`, 32 bytes); push --resume reads
  * back with it too. 0, or -1 out of memory. */

@@ -13,19 +13,16 @@
 
 enum { K_MODULE, K_WASM, K_STABLE, K_CHUNK };
 
+const enum ic_snapshot_kind snapshot_kind[4] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
+                                                IC_SNAP_WASM_CHUNK};
+
 int snapshot_read_call(const struct ic_principal *canister, const uint8_t *sid, size_t sid_len, int kind,
                        uint64_t off, uint64_t len, const uint8_t *hash, struct ic_buf *arg, struct ic_call *c)
 {
-	static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
-	                                              IC_SNAP_WASM_CHUNK};
-	if (ic_mgmt_arg_read_snapshot_data(arg, canister, sid, sid_len, kinds[kind], off, len,
+	if (ic_mgmt_arg_read_snapshot_data(arg, canister, sid, sid_len, snapshot_kind[kind], off, len,
 	                                   kind == K_CHUNK ? hash : NULL, kind == K_CHUNK ? 32 : 0) != 0)
 		return -1;
-	c->canister = net_management;
-	c->effective = *canister;
-	c->method = "read_canister_snapshot_data";
-	c->arg = arg->p;
-	c->arg_len = arg->len;
+	net_mgmt_call_of(c, canister, "read_canister_snapshot_data", arg);
 	return 0;
 }
 

@@ -13,9 +13,6 @@
 
 #include "push.h"
 
-static const enum ic_snapshot_kind kinds[] = {IC_SNAP_WASM_MODULE, IC_SNAP_WASM_MEMORY, IC_SNAP_STABLE_MEMORY,
-                                              IC_SNAP_WASM_CHUNK};
-
 volatile sig_atomic_t push_interrupted;
 
 static void on_signal(int sig)
@@ -121,13 +118,9 @@ static int data_request(void *ctx, const struct up_entry *e, uint64_t off, const
                         struct ic_buf *arg, struct ic_call *c)
 {
 	struct push_ctx *p = ctx;
-	if (ic_mgmt_arg_upload_snapshot_data(arg, &p->canister, p->sid, p->sid_len, kinds[e->kind], off, d, n) != 0)
+	if (ic_mgmt_arg_upload_snapshot_data(arg, &p->canister, p->sid, p->sid_len, snapshot_kind[e->kind], off, d, n) != 0)
 		return -1;
-	c->canister = net_management;
-	c->effective = p->canister;
-	c->method = "upload_canister_snapshot_data";
-	c->arg = arg->p;
-	c->arg_len = arg->len;
+	net_mgmt_call_of(c, &p->canister, "upload_canister_snapshot_data", arg);
 	return 0;
 }
 
